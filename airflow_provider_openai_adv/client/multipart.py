@@ -1,0 +1,79 @@
+"""Multipart form bodies that stream their files instead of holding them in memory.
+
+``requests`` builds a multipart body as one bytes object, so a 1 GiB upload would cost
+1 GiB of memory. ``requests-toolbelt``'s encoder reads the files as the socket takes
+them. Files are described by a :class:`FilePart` that knows how to open itself, so a
+retried request re-reads the file from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One file field of a multipart form."""
+
+    field: str
+    opener: Callable[[], IO[bytes]]
+    filename: str
+    content_type: str = "application/octet-stream"
+
+    @classmethod
+    def from_path(cls, field: str, path: str | os.PathLike[str], content_type: str | None = None) -> FilePart:
+        path = Path(path)
+        return cls(field, lambda: path.open("rb"), path.name, content_type or guess_content_type(path.name))
+
+    @classmethod
+    def from_bytes(cls, field: str, content: bytes, filename: str, content_type: str | None = None) -> FilePart:
+        return cls(field, lambda: BytesIO(content), filename, content_type or guess_content_type(filename))
+
+
+def guess_content_type(filename: str) -> str:
+    if filename.endswith(".jsonl"):
+        return "application/jsonl"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def form_value(value: Any) -> str:
+    """How one form field is written: OpenAI reads booleans as true/false, objects as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def form_fields(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Flatten ``fields``: ``None`` is left out, a list under a ``name[]`` key repeats the field."""
+    flat: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name.endswith("[]") and isinstance(value, (list, tuple)):
+            flat.extend((name, form_value(item)) for item in value)
+        else:
+            flat.append((name, form_value(value)))
+    return flat
+
+
+@contextmanager
+def open_multipart(fields: Mapping[str, Any], files: Sequence[FilePart]) -> Iterator[Any]:
+    """Open the files and yield a streaming ``MultipartEncoder`` over them; close them after."""
+    from requests_toolbelt import MultipartEncoder
+
+    with ExitStack() as stack:
+        parts: list[tuple[str, Any]] = list(form_fields(fields))
+        for part in files:
+            handle = stack.enter_context(part.opener())
+            parts.append((part.field, (part.filename, handle, part.content_type)))
+        yield MultipartEncoder(parts)

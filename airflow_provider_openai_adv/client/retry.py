@@ -1,0 +1,151 @@
+"""When to retry a request, and how long to wait first.
+
+The rules (``docs/retries.md`` compares them with the openai SDK's):
+
+* never retried: 400, 401, 403, 404, 422, and a 429 whose code is ``insufficient_quota``
+  — repeating the same request cannot change the answer;
+* retried: connection failures, timeouts, 408, 409, 429 (``rate_limit_exceeded``), 5xx;
+* the server's ``x-should-retry: false`` stops a retry; ``true`` allows one for a status
+  that is not in the never-retried list;
+* a request that is not safe to repeat (creating a fine-tune job, say) is retried only
+  when it surely did not reach the server: a refused connection or a connect timeout,
+  or an HTTP answer that says to try again;
+* the wait is the server's ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP
+  date), capped at ``max_wait``; otherwise exponential backoff with jitter.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import tenacity
+
+from airflow_provider_openai_adv.exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InsufficientQuotaError,
+)
+
+log = logging.getLogger("airflow_provider_openai_adv.client")
+
+T = TypeVar("T")
+
+FINAL_STATUSES = frozenset({400, 401, 403, 404, 422})
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    retry: bool
+    reason: str
+
+
+def server_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``Retry-After``."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(0.0, float(milliseconds) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _status_decision(error: APIStatusError) -> RetryDecision:
+    status = error.status_code
+    label = f"HTTP {status}" + (f" {error.code or error.error_type}" if (error.code or error.error_type) else "")
+    if isinstance(error, InsufficientQuotaError):
+        return RetryDecision(False, f"{label}: the account is out of quota, retrying cannot help")
+    if status in FINAL_STATUSES:
+        return RetryDecision(False, f"{label} is final")
+    hint = error.headers.get("x-should-retry", "").lower()
+    if hint == "false":
+        return RetryDecision(False, f"{label}: the server sent x-should-retry: false")
+    if hint == "true":
+        return RetryDecision(True, f"{label}: the server sent x-should-retry: true")
+    if status in RETRYABLE_STATUSES or status >= 500:
+        return RetryDecision(True, label)
+    return RetryDecision(False, f"{label} is not retryable")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The retry budget and backoff of one client."""
+
+    max_retries: int = 2
+    max_wait: float = 60.0
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def decide(self, error: BaseException, *, safe_to_repeat: bool = True) -> RetryDecision:
+        """Whether ``error`` is worth another attempt, and why (for the log)."""
+        if isinstance(error, APIStatusError):
+            return _status_decision(error)
+        if isinstance(error, APIConnectionError):
+            kind = "timeout" if isinstance(error, APITimeoutError) else "connection error"
+            if safe_to_repeat or not error.may_have_reached_server:
+                return RetryDecision(True, f"{kind}: {error}")
+            return RetryDecision(False, f"{kind} after the request was sent; not repeated, it may have been processed")
+        return RetryDecision(False, f"{type(error).__name__} is not retryable")
+
+    def wait_seconds(self, error: BaseException | None, retry_number: int) -> float:
+        """How long to wait before retry number ``retry_number`` (1-based)."""
+        if isinstance(error, APIStatusError):
+            requested = server_retry_after(error.headers)
+            if requested is not None:
+                return min(requested, self.max_wait)
+        backoff = min(self.initial_backoff * 2 ** (retry_number - 1), self.max_backoff)
+        return backoff * (1 - 0.25 * random.random())
+
+    def call(self, attempt: Callable[[], T], *, description: str, safe_to_repeat: bool = True) -> T:
+        """Run ``attempt`` until it succeeds, fails for good, or the budget is spent."""
+
+        def should_retry(error: BaseException) -> bool:
+            return self.decide(error, safe_to_repeat=safe_to_repeat).retry
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            return self.wait_seconds(state.outcome.exception() if state.outcome else None, state.attempt_number)
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            reason = self.decide(error, safe_to_repeat=safe_to_repeat).reason if error else "unknown"
+            wait_time = state.next_action.sleep if state.next_action else 0.0
+            request_id = getattr(error, "request_id", None)
+            log.warning(
+                "Retrying %s in %.2f s (retry %d of %d): %s%s",
+                description,
+                wait_time,
+                state.attempt_number,
+                self.max_retries,
+                reason,
+                f" [request_id={request_id}]" if request_id else "",
+            )
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            retry=tenacity.retry_if_exception(should_retry),
+            wait=wait,
+            before_sleep=log_retry,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return retrying(attempt)

@@ -1,0 +1,173 @@
+"""The exceptions this provider raises.
+
+One hierarchy for every layer. No Airflow import here: the client raises these too.
+
+Every message carries what is needed to act on a failure — the HTTP status, OpenAI's
+``error.type``, ``error.code``, ``param``, ``error.message`` and the ``x-request-id`` —
+and never the API key: messages pass through :func:`redact_secrets` before they are
+stored, and OpenAI's own "Incorrect API key provided: sk-…" text is masked too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# OpenAI quotes (part of) a wrong key back in its 401 message; keys look like
+# ``sk-...``, ``sk-proj-...``, ``sess-...``. Mask any such token, whatever its length.
+_KEY_PATTERN = re.compile(r"\b(?:sk|sess|rk)-[A-Za-z0-9_\-*]{4,}")
+
+
+def redact_secrets(text: str, *secrets: str | None) -> str:
+    """Return ``text`` with every given secret and every API-key-shaped token masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _KEY_PATTERN.sub("***", text)
+
+
+class OpenAIAdvError(Exception):
+    """Base class of every error raised by this provider."""
+
+
+class OpenAIValidationError(OpenAIAdvError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class APIConnectionError(OpenAIAdvError):
+    """The request did not get an HTTP answer (refused, reset, DNS failure...)."""
+
+    def __init__(self, message: str, *, may_have_reached_server: bool = True) -> None:
+        super().__init__(message)
+        # False only when the request surely never left (refused, DNS, connect timeout):
+        # then even a request that is not safe to repeat may be sent again.
+        self.may_have_reached_server = may_have_reached_server
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the connect or read timeout."""
+
+
+class APIStatusError(OpenAIAdvError):
+    """OpenAI answered with an HTTP error status.
+
+    The attributes mirror OpenAI's error body ``{"error": {message, type, param, code}}``;
+    a body that is not JSON is kept, as text, in :attr:`message`.
+    """
+
+    status_code: int = 0
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        message: str,
+        error_type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.error_type = error_type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.body = body
+        self.headers = headers or {}  # response headers, lower-cased (no secrets in them)
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        details = ", ".join(
+            f"{name}={value}"
+            for name, value in (("type", self.error_type), ("code", self.code), ("param", self.param))
+            if value
+        )
+        text = f"OpenAI API error {self.status_code}"
+        if details:
+            text += f" ({details})"
+        text += f": {self.message or '<empty response body>'}"
+        if self.request_id:
+            text += f" [request_id={self.request_id}]"
+        return text
+
+    def __reduce__(self):  # keyword-only __init__: make the error picklable for Airflow
+        return _rebuild_status_error, (type(self), self.__dict__.copy())
+
+
+def _rebuild_status_error(cls: type[APIStatusError], state: dict[str, Any]) -> APIStatusError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._describe())
+    return error
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class ConflictError(APIStatusError):
+    status_code = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    status_code = 422
+
+
+class RateLimitError(APIStatusError):
+    """429 ``rate_limit_exceeded``: worth retrying after the server's ``Retry-After``."""
+
+    status_code = 429
+
+
+class InsufficientQuotaError(RateLimitError):
+    """429 ``insufficient_quota``: the account is out of credit; retrying cannot help."""
+
+
+class InternalServerError(APIStatusError):
+    """Any 5xx answer."""
+
+
+class StreamError(OpenAIAdvError):
+    """A server-sent-events stream carried an error event or ended before ``[DONE]``."""
+
+    def __init__(self, message: str, *, error: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error = error or {}
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitError,
+    )
+}
+
+
+def status_error_class(status_code: int, code: str | None, error_type: str | None) -> type[APIStatusError]:
+    """Pick the most specific exception class for an HTTP error answer."""
+    if status_code == 429 and "insufficient_quota" in (code, error_type):
+        return InsufficientQuotaError
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)

@@ -1,0 +1,1 @@
+"""Hooks: the Airflow Connection and the catalogue of API actions."""

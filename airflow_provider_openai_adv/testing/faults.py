@@ -1,0 +1,210 @@
+"""Faults and limits the emulator can be told to apply, per server or per path.
+
+A :class:`Fault` matches requests by method and path (a glob such as ``/v1/chat/*``) and
+then delays them, answers with an error (a 429 with ``Retry-After``, a 500...), drops
+the connection, or breaks a stream part-way. A :class:`RateLimit` answers like OpenAI's
+request and token limits: ``x-ratelimit-*`` headers on every answer and a 429
+``rate_limit_exceeded`` once the window is full.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+_ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
+    400: ("invalid_request_error", None, "Injected bad request."),
+    401: ("invalid_request_error", "invalid_api_key", "Injected authentication failure."),
+    403: ("invalid_request_error", None, "Injected permission failure."),
+    404: ("invalid_request_error", None, "Injected not found."),
+    408: ("timeout", None, "Request timed out."),
+    409: ("invalid_request_error", None, "Injected conflict."),
+    429: ("requests", "rate_limit_exceeded", "Rate limit reached (injected). Please try again later."),
+    500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
+    502: ("server_error", None, "Bad gateway."),
+    503: ("server_error", None, "The engine is currently overloaded, please try again later."),
+}
+
+
+@dataclass
+class Fault:
+    """One fault rule. Every field but the matchers is optional; set what you need.
+
+    :param path: glob matched against the request path, e.g. ``/v1/chat/completions``.
+    :param method: HTTP method to match; any when ``None``.
+    :param status: answer with this HTTP error status (and OpenAI's error body).
+    :param code: the error's ``code`` (``insufficient_quota``, ``rate_limit_exceeded``...).
+    :param message: the error's message.
+    :param retry_after: seconds, sent as ``Retry-After``.
+    :param retry_after_ms: milliseconds, sent as ``retry-after-ms``.
+    :param should_retry: sent as ``x-should-retry: true/false``.
+    :param headers: more headers for the error answer (``{"retry-after": "<HTTP date>"}``).
+    :param body: a raw (non-JSON) body for the error answer, e.g. a proxy's HTML page.
+    :param latency: seconds to wait before answering (without blocking other requests).
+    :param drop: close the connection without answering.
+    :param stream_error_after: for streams, send an error event after this many chunks.
+    :param stream_cut_after: for streams, cut the connection after this many chunks.
+    :param rate: probability (0–1) that a matching request gets the fault.
+    :param times: apply to this many matching requests, then retire; ``None`` = forever.
+    """
+
+    path: str = "*"
+    method: str | None = None
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    error_type: str | None = None
+    retry_after: float | None = None
+    retry_after_ms: float | None = None
+    should_retry: bool | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    latency: float = 0.0
+    drop: bool = False
+    stream_error_after: int | None = None
+    stream_cut_after: int | None = None
+    rate: float = 1.0
+    times: int | None = None
+    hits: int = field(default=0, compare=False)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and fnmatchcase(path, self.path)
+
+    def error(self) -> tuple[int, dict[str, Any] | str, list[tuple[str, str]]]:
+        """The status, body (OpenAI's error object, or ``body`` as given) and headers."""
+        assert self.status is not None
+        default_type, default_code, default_message = _ERROR_DEFAULTS.get(
+            self.status, ("server_error" if self.status >= 500 else "invalid_request_error", None, "Injected error.")
+        )
+        code = self.code if self.code is not None else default_code
+        error_type = self.error_type or (code if code == "insufficient_quota" else default_type)
+        body: dict[str, Any] | str = (
+            self.body
+            if self.body is not None
+            else {
+                "error": {"message": self.message or default_message, "type": error_type, "param": None, "code": code}
+            }
+        )
+        headers: list[tuple[str, str]] = list(self.headers.items())
+        if self.retry_after is not None:
+            headers.append(("retry-after", f"{self.retry_after:g}"))
+        if self.retry_after_ms is not None:
+            headers.append(("retry-after-ms", f"{self.retry_after_ms:g}"))
+        if self.should_retry is not None:
+            headers.append(("x-should-retry", "true" if self.should_retry else "false"))
+        return self.status, body, headers
+
+
+class FaultSet:
+    """The active faults; safe to change from a test thread while the server runs."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._faults: tuple[Fault, ...] = ()
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults = (*self._faults, fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults = ()
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def __iter__(self):
+        return iter(self._faults)
+
+    def pick(self, method: str, path: str) -> list[Fault]:
+        """The faults that fire for this request (each counted against its ``times``)."""
+        fired = []
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(method, path):
+                    continue
+                if fault.times is not None and fault.hits >= fault.times:
+                    continue
+                if fault.rate < 1.0 and self._random.random() >= fault.rate:
+                    continue
+                fault.hits += 1
+                fired.append(fault)
+        return fired
+
+
+def format_reset(seconds: float) -> str:
+    """OpenAI's reset format: ``"20ms"``, ``"1s"``, ``"6m0s"``."""
+    if seconds < 1:
+        return f"{max(1, math.ceil(seconds * 1000))}ms"
+    minutes, rest = divmod(seconds, 60)
+    rest_text = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
+    return f"{int(minutes)}m{rest_text}" if minutes else rest_text
+
+
+@dataclass
+class RateLimit:
+    """Requests-per-minute and tokens-per-minute limits over a sliding 60 s window."""
+
+    rpm: int | None = None
+    tpm: int | None = None
+    path: str = "*"
+    window: float = 60.0
+    _events: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def matches(self, path: str) -> bool:
+        return fnmatchcase(path, self.path)
+
+    def admit(self, tokens: int) -> tuple[bool, list[tuple[str, str]], float]:
+        """Count one request of ``tokens``; return (admitted, headers, seconds to wait)."""
+        now = time.monotonic()
+        with self._lock:
+            while self._events and now - self._events[0][0] >= self.window:
+                self._events.popleft()
+            used_requests = len(self._events)
+            used_tokens = sum(count for _, count in self._events)
+            wait = 0.0
+            if self.rpm is not None and used_requests + 1 > self.rpm:
+                wait = max(wait, self._events[0][0] + self.window - now)
+            if self.tpm is not None and used_tokens + tokens > self.tpm:
+                wait = max(wait, self._time_until_tokens_free(used_tokens + tokens - self.tpm, now))
+            admitted = wait == 0.0
+            if admitted:
+                self._events.append((now, tokens))
+                used_requests += 1
+                used_tokens += tokens
+            reset = (self._events[0][0] + self.window - now) if self._events else 0.0
+        headers: list[tuple[str, str]] = []
+        if self.rpm is not None:
+            headers += [
+                ("x-ratelimit-limit-requests", str(self.rpm)),
+                ("x-ratelimit-remaining-requests", str(max(0, self.rpm - used_requests))),
+                ("x-ratelimit-reset-requests", format_reset(reset)),
+            ]
+        if self.tpm is not None:
+            headers += [
+                ("x-ratelimit-limit-tokens", str(self.tpm)),
+                ("x-ratelimit-remaining-tokens", str(max(0, self.tpm - used_tokens))),
+                ("x-ratelimit-reset-tokens", format_reset(reset)),
+            ]
+        return admitted, headers, wait
+
+    def _time_until_tokens_free(self, excess: int, now: float) -> float:
+        freed = 0
+        for started, count in self._events:
+            freed += count
+            if freed >= excess:
+                return max(0.001, started + self.window - now)
+        return self.window  # a single request larger than the whole budget
+
+    def reset(self) -> None:
+        with self._lock:
+            self._events.clear()

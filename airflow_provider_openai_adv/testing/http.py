@@ -1,0 +1,201 @@
+"""The emulator's small HTTP toolkit: requests, responses, errors and a router.
+
+A raw ASGI layer instead of a web framework: the emulator must answer thousands of
+requests a second so that it is never what a benchmark measures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_adv.testing.state import EmulatorState
+
+
+@dataclass
+class UploadedFile:
+    """A file part of a multipart request, already written to disk."""
+
+    filename: str
+    content_type: str
+    path: Path
+    size: int
+
+
+@dataclass
+class Form:
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[UploadedFile]] = field(default_factory=dict)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self.fields.get(name)
+        return values[-1] if values else default
+
+    def get_list(self, name: str) -> list[str]:
+        return self.fields.get(name, []) + self.fields.get(f"{name}[]", [])
+
+    def file(self, name: str) -> UploadedFile | None:
+        files = self.files.get(name) or self.files.get(f"{name}[]")
+        return files[0] if files else None
+
+    def take_file(self, name: str) -> UploadedFile | None:
+        """Remove and return a file part, so that the request's clean-up keeps it."""
+        for key in (name, f"{name}[]"):
+            if self.files.get(key):
+                return self.files[key].pop(0)
+        return None
+
+    def all_files(self, name: str) -> list[UploadedFile]:
+        return self.files.get(name, []) + self.files.get(f"{name}[]", [])
+
+    def discard(self) -> None:
+        """Delete the temporary files no handler kept."""
+        for uploads in self.files.values():
+            for upload in uploads:
+                upload.path.unlink(missing_ok=True)
+
+
+class Request:
+    """One request as a handler sees it: method, path, query, headers, parsed body."""
+
+    def __init__(self, scope: dict[str, Any], state: EmulatorState) -> None:
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query: dict[str, str] = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+        self.headers: dict[str, str] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        self.state = state
+        client = scope.get("client")
+        self.peer = f"{client[0]}:{client[1]}" if client else ""
+        self.path_params: dict[str, str] = {}
+        self.body: bytes = b""
+        self.body_complete = True  # False when a large multipart body was not kept in memory
+        self.form: Form | None = None
+        self.files_received: dict[str, list[dict[str, Any]]] | None = None  # as uploaded, for the journal
+        self._json: Any = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> dict[str, Any]:
+        """The JSON object body; OpenAI's 400 answer when it is not one."""
+        if self._json is None:
+            try:
+                self._json = json.loads(self.body or b"null")
+            except ValueError:
+                raise APIError(
+                    400,
+                    "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
+                ) from None
+            if not isinstance(self._json, dict):
+                raise APIError(400, "The request body must be a JSON object.")
+        return self._json
+
+    def require_form(self) -> Form:
+        if self.form is None:
+            raise APIError(400, "This endpoint expects a multipart/form-data body.")
+        return self.form
+
+
+@dataclass
+class Response:
+    """What a handler returns; ``stream`` (async bytes) or ``file`` replace ``body``."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/json"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    stream: AsyncIterator[bytes] | None = None
+    file: Path | None = None
+    json_body: Any = None  # the object behind ``body``, for the request journal
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")).encode(), status, json_body=payload)
+
+
+def text_response(text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
+    return Response(text.encode(), 200, content_type)
+
+
+def error_body(
+    message: str, error_type: str = "invalid_request_error", param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+
+
+class APIError(Exception):
+    """Raised by a handler to answer with OpenAI's error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        error_type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = error_body(message, error_type, param, code)
+        self.headers = list(headers)
+
+    def response(self) -> Response:
+        response = json_response(self.body, self.status)
+        response.headers.extend(self.headers)
+        return response
+
+
+def invalid(message: str, param: str | None = None, code: str | None = None) -> APIError:
+    """A 400 ``invalid_request_error``, the answer to most bad arguments."""
+    return APIError(400, message, param=param, code=code)
+
+
+def not_found(message: str, param: str | None = None, code: str | None = None) -> APIError:
+    return APIError(404, message, param=param, code=code)
+
+
+Handler = Callable[[Request], Response]
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+class Router:
+    """Maps ``(method, path)`` to a handler; ``{name}`` in a path matches one segment."""
+
+    def __init__(self) -> None:
+        self._exact: dict[tuple[str, str], Handler] = {}
+        self._patterns: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if "{" in path:
+                pattern = re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", path) + "$")
+                self._patterns.append((method, pattern, handler))
+            else:
+                self._exact[(method, path)] = handler
+            return handler
+
+        return register
+
+    def resolve(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
+        """The handler and path parameters; the flag says whether the path exists at all."""
+        handler = self._exact.get((method, path))
+        if handler is not None:
+            return handler, {}, True
+        path_known = any(known == path for _, known in self._exact)
+        for route_method, pattern, candidate in self._patterns:
+            match = pattern.match(path)
+            if match:
+                if route_method == method:
+                    return candidate, match.groupdict(), True
+                path_known = True
+        return None, {}, path_known

@@ -1,0 +1,112 @@
+"""Checks and helpers shared by the emulated endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from airflow_provider_openai_adv.testing.http import Request, Response, invalid, not_found
+
+
+def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
+    """The required parameter ``name``; OpenAI's 400 when it is missing or mistyped."""
+    if name not in body or body[name] is None:
+        raise invalid(f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter")
+    value = body[name]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
+        raise invalid(f"Invalid type for '{name}'.", param=name, code="invalid_type")
+    return value
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def check_range(body: dict[str, Any], name: str, low: float, high: float) -> None:
+    """``body[name]``, when present, must be a number within ``[low, high]``."""
+    value = body.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise invalid(f"Invalid type for '{name}': expected a number.", param=name, code="invalid_type")
+    if not low <= value <= high:
+        raise invalid(
+            f"Invalid '{name}': {value} is out of range; expected a value between {low:g} and {high:g}.",
+            param=name,
+            code="invalid_value" if name != "n" else "integer_out_of_range",
+        )
+
+
+def check_choice(value: Any, name: str, allowed: Iterable[str]) -> None:
+    allowed = list(allowed)
+    if value is not None and value not in allowed:
+        raise invalid(
+            f"Invalid value: '{value}'. Supported values are: {', '.join(repr(a) for a in allowed)}.",
+            param=name,
+            code="invalid_value",
+        )
+
+
+def model_or_404(request: Request, model: str) -> dict[str, Any]:
+    found = request.state.models.get(model)
+    if found is None:
+        raise not_found(
+            f"The model `{model}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+    return found
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def sse_response(events: Iterable[dict[str, Any]], *, done: bool = True) -> Response:
+    """Stream ``events`` as server-sent events, then ``data: [DONE]``."""
+
+    async def encode():
+        for event in events:
+            yield b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
+        if done:
+            yield b"data: [DONE]\n\n"
+
+    return Response(
+        content_type="text/event-stream; charset=utf-8", stream=encode(), headers=[("cache-control", "no-cache")]
+    )
+
+
+def list_body(items: list[dict[str, Any]], has_more: bool = False) -> dict[str, Any]:
+    """A cursor-paginated list answer."""
+    return {
+        "object": "list",
+        "data": items,
+        "first_id": items[0]["id"] if items else "",
+        "last_id": items[-1]["id"] if items else "",
+        "has_more": has_more,
+    }
+
+
+def paginate(request: Request, items: list[dict[str, Any]], *, default_limit: int, max_limit: int) -> dict[str, Any]:
+    """Serve ``items`` (already in list order) a page at a time with ``limit`` / ``after``."""
+    limit_text = request.query.get("limit")
+    try:
+        limit = int(limit_text) if limit_text is not None else default_limit
+    except ValueError:
+        raise invalid(f"Invalid 'limit': {limit_text!r} is not an integer.", param="limit") from None
+    if not 1 <= limit <= max_limit:
+        raise invalid(f"Invalid 'limit': expected a value between 1 and {max_limit}.", param="limit")
+    after = request.query.get("after")
+    start = 0
+    if after:
+        ids = [item["id"] for item in items]
+        if after not in ids:
+            raise not_found(f"No such object: '{after}'.", param="after")
+        start = ids.index(after) + 1
+    page = items[start : start + limit]
+    return list_body(page, has_more=start + limit < len(items))

@@ -1,0 +1,68 @@
+"""``/v1/embeddings``: deterministic vectors, ``dimensions`` and ``encoding_format``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_openai_adv.testing import synth
+from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
+from airflow_provider_openai_adv.testing.routes import ROUTER
+from airflow_provider_openai_adv.testing.routes.common import check_choice, model_or_404, require
+
+MAX_INPUTS = 2048
+
+
+def _texts(value: Any) -> list[str]:
+    """The inputs as texts: a string, strings, a token array, or token arrays."""
+    if isinstance(value, str):
+        items: list[Any] = [value]
+    elif isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+        items = [value]
+    elif isinstance(value, list) and value:
+        items = value
+    else:
+        raise invalid("'input' must be a non-empty string or array.", param="input")
+    if len(items) > MAX_INPUTS:
+        raise invalid(f"'input' has {len(items)} items; at most {MAX_INPUTS} are allowed.", param="input")
+    texts = []
+    for item in items:
+        if isinstance(item, list) and item and all(isinstance(token, int) for token in item):
+            texts.append(" ".join(f"t{token}" for token in item))
+        elif isinstance(item, str) and item:
+            texts.append(item)
+        else:
+            raise invalid("'input' cannot contain empty strings or mixed types.", param="input")
+    return texts
+
+
+@ROUTER.route("POST", "/embeddings")
+def create_embeddings(request: Request) -> Response:
+    body = request.json()
+    model = require(body, "model")
+    texts = _texts(require(body, "input", (str, list)))
+    model_or_404(request, model)
+    native = synth.EMBEDDING_DIMENSIONS.get(model)
+    if native is None:
+        raise invalid(f"The model `{model}` is not an embedding model.", param="model")
+    dimensions = body.get("dimensions")
+    if dimensions is not None:
+        if model == "text-embedding-ada-002":
+            raise invalid("This model does not support specifying dimensions.", param="dimensions")
+        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or not 1 <= dimensions <= native:
+            raise invalid(f"Invalid 'dimensions': expected an integer between 1 and {native}.", param="dimensions")
+    encoding = body.get("encoding_format", "float")
+    check_choice(encoding, "encoding_format", ["float", "base64"])
+    data = []
+    for index, text in enumerate(texts):
+        vector = synth.embed(text, dimensions or native)
+        value: Any = synth.embedding_as_base64(vector) if encoding == "base64" else vector
+        data.append({"object": "embedding", "index": index, "embedding": value})
+    prompt_tokens = sum(synth.estimate_tokens(text) for text in texts)
+    return json_response(
+        {
+            "object": "list",
+            "data": data,
+            "model": model,
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
+        }
+    )

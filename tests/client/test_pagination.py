@@ -1,0 +1,50 @@
+"""Cursor pagination: every page, or just ``limit`` items, in as few requests as possible."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_openai_adv.client.multipart import FilePart
+from airflow_provider_openai_adv.client.pagination import iter_items
+from airflow_provider_openai_adv.exceptions import OpenAIAdvError, OpenAIValidationError
+
+
+@pytest.fixture
+def seven_files(make_client):
+    client = make_client()
+    return [
+        client.upload("files", {"purpose": "batch"}, [FilePart.from_bytes("file", b"{}\n", f"f{i}.jsonl")]).json()["id"]
+        for i in range(7)
+    ]
+
+
+def list_requests(emulator):
+    return [entry for entry in emulator.requests if entry.method == "GET" and entry.path == "/v1/files"]
+
+
+def test_all_pages_are_followed_with_after_cursors(openai_emulator, make_client, seven_files):
+    items = list(make_client().paginate("files", {"order": "asc"}, page_size=3))
+    assert [item["id"] for item in items] == seven_files
+    queries = [entry.query for entry in list_requests(openai_emulator)]
+    assert queries == [
+        {"order": "asc", "limit": "3"},
+        {"order": "asc", "limit": "3", "after": seven_files[2]},
+        {"order": "asc", "limit": "3", "after": seven_files[5]},
+    ]
+
+
+def test_limit_stops_early_and_asks_no_more_than_needed(openai_emulator, make_client, seven_files):
+    items = list(make_client().paginate("files", {"order": "asc"}, limit=2))
+    assert [item["id"] for item in items] == seven_files[:2]
+    assert [entry.query["limit"] for entry in list_requests(openai_emulator)] == ["2"]
+
+
+def test_a_non_positive_limit_is_refused():
+    with pytest.raises(OpenAIValidationError, match="limit"):
+        list(iter_items(lambda params: {"data": []}, limit=0))
+
+
+def test_a_server_that_repeats_its_cursor_does_not_loop_forever():
+    page = {"data": [{"id": "a"}], "has_more": True}
+    with pytest.raises(OpenAIAdvError, match="no new cursor"):
+        list(iter_items(lambda params: page))

@@ -1,0 +1,70 @@
+"""Test set-up shared by the whole suite.
+
+Airflow reads ``AIRFLOW_HOME`` when it is first imported, so a throwaway home is set
+here, before any test module imports Airflow. The metadata database is created only
+for the tests that need it (``airflow_db``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_DAGS = REPO / "example_dags"
+SPEC_DIR = REPO.parent / "shared" / "openai-openapi"
+
+_airflow_home = tempfile.mkdtemp(prefix="openai-adv-airflow-home-")
+os.environ["AIRFLOW_HOME"] = _airflow_home
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(EXAMPLE_DAGS)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_airflow_home}/airflow.db"
+os.environ.pop("AIRFLOW_CONN_OPENAI_ADV_DEFAULT", None)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """The Airflow metadata tables, created once per test session."""
+    from airflow.utils import db
+
+    db.initdb()
+
+
+class SleepRecorder:
+    """Stands in for ``time.sleep`` in retry tests: records each wait, waits for none."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def make_client(openai_emulator, sleeps):
+    """Build an ``OpenAIClient`` for the emulator; keyword arguments override the config."""
+    from airflow_provider_openai_adv.client import ClientConfig, OpenAIClient
+
+    clients = []
+
+    def make(*, real_sleep: bool = False, **overrides):
+        settings = {"api_key": openai_emulator.api_key, "base_url": openai_emulator.base_url, **overrides}
+        client = (
+            OpenAIClient(ClientConfig(**settings))
+            if real_sleep
+            else OpenAIClient(ClientConfig(**settings), sleep=sleeps)
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

@@ -1,0 +1,227 @@
+"""``OpenAIAdvHook``: the connection it reads and the API actions it offers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from airflow_provider_openai_adv.exceptions import (
+    APITimeoutError,
+    OpenAIValidationError,
+    PermissionDeniedError,
+)
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+
+CONN_ENV = "AIRFLOW_CONN_OPENAI_ADV_DEFAULT"
+USER_SAYS_HI = [{"role": "user", "content": "hi there"}]
+
+
+def set_connection(monkeypatch, conn_id="openai_adv_default", **fields):
+    fields.setdefault("conn_type", "openai_adv")
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+
+# -- the connection ---------------------------------------------------------------------
+
+
+def test_extras_become_headers_and_the_airflow_version_joins_the_user_agent(openai_emulator, monkeypatch):
+    from airflow import __version__ as airflow_version
+
+    set_connection(
+        monkeypatch,
+        host=openai_emulator.base_url,
+        password=openai_emulator.api_key,
+        extra={"organization": "org-abc", "project": "proj_xyz"},
+    )
+    OpenAIAdvHook().get_models()
+    headers = openai_emulator.requests[-1].headers
+    assert headers["openai-organization"] == "org-abc"
+    assert headers["openai-project"] == "proj_xyz"
+    assert f"apache-airflow/{airflow_version}" in headers["user-agent"]
+
+
+def test_extras_saved_with_the_old_form_prefix_are_read(openai_emulator, monkeypatch):
+    set_connection(
+        monkeypatch,
+        host=openai_emulator.base_url,
+        password=openai_emulator.api_key,
+        extra={"extra__openai_adv__organization": "org-old-form"},
+    )
+    OpenAIAdvHook().get_models()
+    assert openai_emulator.requests[-1].headers["openai-organization"] == "org-old-form"
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/v1/"])
+def test_the_host_may_be_given_with_or_without_v1(openai_emulator, monkeypatch, suffix):
+    host = openai_emulator.base_url.removesuffix("/v1") + suffix
+    set_connection(monkeypatch, host=host, password=openai_emulator.api_key)
+    assert OpenAIAdvHook().get_models()
+    assert openai_emulator.requests[-1].path == "/v1/models"
+
+
+def test_timeout_and_retries_come_from_the_extras(openai_emulator, monkeypatch):
+    set_connection(
+        monkeypatch,
+        host=openai_emulator.base_url,
+        password=openai_emulator.api_key,
+        extra={"timeout": "0.2", "max_retries": "1"},
+    )
+    openai_emulator.add_fault(path="/v1/models", latency=1.0)
+    hook = OpenAIAdvHook()
+    assert (hook.client.config.timeout, hook.client.config.max_retries) == (0.2, 1)
+    with pytest.raises(APITimeoutError):
+        hook.get_models()
+
+
+def test_hook_arguments_override_the_extras(openai_emulator, monkeypatch):
+    set_connection(monkeypatch, host=openai_emulator.base_url, password="sk-x", extra={"timeout": 30, "max_retries": 5})
+    config = OpenAIAdvHook(timeout=7, max_retries=0).client.config
+    assert (config.timeout, config.max_retries) == (7, 0)
+
+
+def test_the_default_base_url_is_openais(monkeypatch):
+    set_connection(monkeypatch, password="sk-x")
+    assert OpenAIAdvHook().client.config.base_url == "https://api.openai.com/v1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [({"timeout": "soon"}, "'timeout'"), ({"max_retries": "many"}, "'max_retries'"), ({"timeout": -1}, "'timeout'")],
+)
+def test_bad_extras_are_reported_by_name_with_the_connection_id(monkeypatch, extra, named):
+    set_connection(monkeypatch, host="http://127.0.0.1:1/v1", password="sk-secret-value-123", extra=extra)
+    with pytest.raises(OpenAIValidationError, match=named) as caught:
+        OpenAIAdvHook().client  # noqa: B018
+    assert "openai_adv_default" in str(caught.value)
+    assert "sk-secret-value-123" not in str(caught.value)
+
+
+def test_a_connection_without_a_key_is_refused_clearly(monkeypatch):
+    set_connection(monkeypatch, host="http://127.0.0.1:1/v1")
+    with pytest.raises(OpenAIValidationError, match="no API key"):
+        OpenAIAdvHook().client  # noqa: B018
+
+
+def test_test_connection_succeeds_against_a_working_server(openai_emulator):
+    ok, message = OpenAIAdvHook().test_connection()
+    assert ok and "models available" in message
+
+
+def test_test_connection_returns_openais_message_on_a_wrong_key(monkeypatch):
+    from airflow_provider_openai_adv.testing import OpenAIEmulator
+
+    with OpenAIEmulator(api_key="sk-right-key") as emulator:
+        set_connection(
+            monkeypatch, host=emulator.base_url, password="sk-wrong-key-abcdef123456", extra={"max_retries": 0}
+        )
+        ok, message = OpenAIAdvHook().test_connection()
+    assert not ok
+    assert message.startswith("Incorrect API key provided")
+    assert "sk-wrong-key-abcdef123456" not in message and "3456" not in message
+
+
+def test_test_connection_reports_an_unreachable_server(monkeypatch):
+    set_connection(monkeypatch, host="http://127.0.0.1:9/v1", password="sk-x", extra={"max_retries": 0})
+    ok, message = OpenAIAdvHook().test_connection()
+    assert not ok and "connection failed" in message
+
+
+def test_a_named_connection_is_used(openai_emulator, monkeypatch):
+    set_connection(monkeypatch, "my_openai", host=openai_emulator.base_url, password=openai_emulator.api_key,
+                   extra={"project": "proj_named"})  # fmt: skip
+    OpenAIAdvHook(conn_id="my_openai").get_models()
+    assert openai_emulator.requests[-1].headers["openai-project"] == "proj_named"
+
+
+# -- the actions ------------------------------------------------------------------------
+
+
+def test_models_can_be_listed_and_retrieved(openai_emulator):
+    hook = OpenAIAdvHook()
+    ids = [model["id"] for model in hook.get_models()]
+    assert "gpt-4o-mini" in ids
+    assert hook.retrieve_model("gpt-4o-mini")["owned_by"] == "system"
+
+
+def test_only_fine_tuned_models_can_be_deleted(openai_emulator):
+    hook = OpenAIAdvHook()
+    openai_emulator.state.models["ft:gpt-4o-mini:org::abc"] = {
+        "id": "ft:gpt-4o-mini:org::abc", "object": "model", "created": 1, "owned_by": "user"
+    }  # fmt: skip
+    assert hook.delete_fine_tuned_model("ft:gpt-4o-mini:org::abc") == {
+        "id": "ft:gpt-4o-mini:org::abc", "object": "model", "deleted": True
+    }  # fmt: skip
+    with pytest.raises(PermissionDeniedError):
+        hook.delete_fine_tuned_model("gpt-4o-mini")
+
+
+def test_a_chat_completion_returns_the_api_json(openai_emulator):
+    completion = OpenAIAdvHook().create_chat_completion(model="gpt-4o-mini", messages=USER_SAYS_HI, temperature=0.2)
+    assert completion["choices"][0]["message"]["content"] == "Emulated reply from gpt-4o-mini: hi there"
+    assert completion["usage"]["total_tokens"] > 0
+    assert openai_emulator.requests[-1].json() == {"model": "gpt-4o-mini", "messages": USER_SAYS_HI, "temperature": 0.2}
+
+
+def test_a_streamed_chat_completion_is_assembled_and_its_deltas_seen(openai_emulator):
+    deltas = []
+    completion = OpenAIAdvHook().create_chat_completion(
+        model="gpt-4o-mini", messages=USER_SAYS_HI, stream=True, on_delta=lambda index, text: deltas.append(text)
+    )
+    assert (
+        "".join(deltas) == completion["choices"][0]["message"]["content"] == "Emulated reply from gpt-4o-mini: hi there"
+    )
+    assert completion["choices"][0]["finish_reason"] == "stop"
+    assert completion["usage"]["total_tokens"] > 0  # usage is asked for by default
+    sent = openai_emulator.requests[-1].json()
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+
+
+def test_stream_chat_completion_yields_raw_chunks(openai_emulator):
+    chunks = list(OpenAIAdvHook().stream_chat_completion(model="gpt-4o-mini", messages=USER_SAYS_HI))
+    assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+
+
+def test_embeddings_are_deterministic(openai_emulator):
+    hook = OpenAIAdvHook()
+    first = hook.create_embeddings(input=["alpha beta", "gamma"], model="text-embedding-3-small", dimensions=64)
+    again = hook.create_embeddings(input=["alpha beta", "gamma"], model="text-embedding-3-small", dimensions=64)
+    assert [d["embedding"] for d in first["data"]] == [d["embedding"] for d in again["data"]]
+    assert len(first["data"][0]["embedding"]) == 64
+
+
+def test_files_go_up_are_listed_read_and_deleted(openai_emulator, tmp_path):
+    hook = OpenAIAdvHook()
+    source = tmp_path / "train.jsonl"
+    source.write_text('{"messages": []}\n')
+    uploaded = hook.upload_file(source, purpose="fine-tune")
+    assert uploaded["purpose"] == "fine-tune" and uploaded["filename"] == "train.jsonl"
+    assert [f["id"] for f in hook.list_files(purpose="fine-tune")] == [uploaded["id"]]
+    assert hook.retrieve_file(uploaded["id"])["bytes"] == source.stat().st_size
+    assert hook.retrieve_file_content(uploaded["id"]) == source.read_bytes()
+    target = tmp_path / "copy" / "train.jsonl"
+    assert hook.retrieve_file_content(uploaded["id"], output_path=target) == str(target)
+    assert target.read_bytes() == source.read_bytes()
+    assert hook.delete_file(uploaded["id"])["deleted"] is True
+    assert hook.list_files() == []
+
+
+def test_uploading_a_missing_file_fails_before_any_request(openai_emulator, tmp_path):
+    with pytest.raises(OpenAIValidationError, match="file: .*missing.jsonl does not exist"):
+        OpenAIAdvHook().upload_file(tmp_path / "missing.jsonl", purpose="fine-tune")
+    assert openai_emulator.requests == []
+
+
+def test_list_files_returns_all_pages_or_a_limit(openai_emulator):
+    hook = OpenAIAdvHook()
+    for index in range(5):
+        hook.upload_file(b"{}\n", purpose="batch", filename=f"f{index}.jsonl")
+    assert len(hook.list_files()) == 5
+    assert len(hook.list_files(limit=3)) == 3
+
+
+def test_the_last_rate_limit_is_exposed(openai_emulator):
+    openai_emulator.set_rate_limit(rpm=100)
+    hook = OpenAIAdvHook()
+    hook.get_models()
+    assert hook.last_rate_limit.remaining_requests == 99
