@@ -12,6 +12,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: demo test bench lint clean
 
 $(STAMP): pyproject.toml
+	@rm -f $(VENV)/.installed-bench
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed; set PYTHON=python3.11"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
@@ -24,7 +25,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+$(VENV)/.installed-bench: $(STAMP)
+	$(PIP) install -e ".[test,bench]"
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: $(STAMP)

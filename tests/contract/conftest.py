@@ -1,0 +1,26 @@
+"""Contract tests need OpenAI's specification from ../shared; without it they skip."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SPEC_DIR
+
+CURRENT = "openapi-current.yaml"
+LEGACY = "openapi-2023-legacy.yaml"
+
+
+@pytest.fixture(scope="session")
+def current_spec():
+    if not (SPEC_DIR / CURRENT).exists():
+        pytest.skip(f"OpenAI's specification is not at {SPEC_DIR} (it lives in ../shared, beside the checkout)")
+    from tests.contract.openapi import openapi
+
+    return openapi(CURRENT)
+
+
+@pytest.fixture(scope="session")
+def current_document(current_spec):
+    from tests.contract.openapi import spec_document
+
+    return spec_document(CURRENT)

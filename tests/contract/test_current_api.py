@@ -1,0 +1,69 @@
+"""Every request our client sends, and every answer the emulator gives, fits OpenAI's spec.
+
+The hook's actions run against the emulator; then each exchange in the emulator's
+journal is validated against ``openapi-current.yaml``. Streamed chunks are validated
+one by one against the stream-chunk schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from tests.contract.openapi import validate_exchange, validate_schema
+
+MESSAGES = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "What is Airflow?"},
+]
+
+
+def run_every_action(tmp_path) -> None:
+    hook = OpenAIAdvHook()
+    hook.get_models()
+    hook.retrieve_model("gpt-4o-mini")
+    hook.create_chat_completion(model="gpt-4o-mini", messages=MESSAGES, temperature=0.5, n=2, max_completion_tokens=50)
+    hook.create_chat_completion(model="gpt-4o-mini", messages=MESSAGES, response_format={"type": "json_object"})
+    hook.create_chat_completion(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    hook.create_embeddings(input=["one", "two"], model="text-embedding-3-small", dimensions=32)
+    source = tmp_path / "train.jsonl"
+    source.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    uploaded = hook.upload_file(source, purpose="fine-tune")
+    hook.list_files(purpose="fine-tune")
+    hook.list_files(limit=1)
+    hook.retrieve_file(uploaded["id"])
+    hook.delete_file(uploaded["id"])
+
+
+def test_requests_and_answers_fit_the_current_spec(openai_emulator, current_spec, tmp_path):
+    run_every_action(tmp_path)
+    exchanges = openai_emulator.requests
+    assert len(exchanges) == 11
+    for entry in exchanges:
+        validate_exchange(current_spec, entry)
+
+
+def test_streamed_chunks_fit_the_chunk_schema(openai_emulator, current_document):
+    chunks = list(OpenAIAdvHook().stream_chat_completion(model="gpt-4o-mini", messages=MESSAGES, n=2))
+    assert len(chunks) > 4
+    for chunk in chunks:
+        validate_schema(current_document, "CreateChatCompletionStreamResponse", chunk)
+
+
+def test_error_answers_fit_the_error_schema(openai_emulator, current_document):
+    from airflow_provider_openai_adv.exceptions import APIStatusError
+
+    with pytest.raises(APIStatusError) as caught:
+        OpenAIAdvHook().retrieve_model("no-such-model")
+    validate_schema(current_document, "ErrorResponse", caught.value.body)
+
+
+def test_a_wrong_request_is_caught_by_the_contract_check(openai_emulator, current_spec):
+    """The check can fail: a request the spec forbids is reported."""
+    from openapi_core.exceptions import OpenAPIError
+
+    hook = OpenAIAdvHook()
+    with pytest.raises(Exception):  # noqa: B017 - the emulator refuses it too
+        hook.create_embeddings(input="x", model="text-embedding-3-small", encoding_format="hex")
+    with pytest.raises(OpenAPIError):
+        validate_exchange(current_spec, openai_emulator.requests[-1])
