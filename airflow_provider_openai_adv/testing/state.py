@@ -7,9 +7,12 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # The models a fresh emulator lists, and who owns each (as ``/models`` reports it).
 BASE_MODELS: dict[str, str] = {
@@ -86,6 +89,7 @@ class EmulatorState:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.storage_dir.mkdir(parents=True, exist_ok=True)
@@ -109,6 +113,18 @@ class EmulatorState:
             for stored in self.files.values():
                 stored.path.unlink(missing_ok=True)
             self.files = {}
+            self._stores = {}
+
+    def store(self, factory: Callable[[EmulatorState], T]) -> T:
+        """The state of one API family (fine-tuning jobs, images...), made on first use.
+
+        A route module keeps its own state class and asks for it here, so families do
+        not crowd this module; ``reset()`` forgets every store.
+        """
+        with self.lock:
+            if factory not in self._stores:
+                self._stores[factory] = factory(self)
+            return self._stores[factory]
 
     def close(self) -> None:
         shutil.rmtree(self.storage_dir, ignore_errors=True)

@@ -24,3 +24,20 @@ def current_document(current_spec):
     from tests.contract.openapi import spec_document
 
     return spec_document(CURRENT)
+
+
+@pytest.fixture(scope="session")
+def legacy_spec():
+    """The 2023 specification, the last with /edits, /fine-tunes and /engines."""
+    if not (SPEC_DIR / LEGACY).exists():
+        pytest.skip(f"OpenAI's 2023 specification is not at {SPEC_DIR}")
+    from tests.contract.openapi import openapi
+
+    return openapi(LEGACY)
+
+
+@pytest.fixture(scope="session")
+def legacy_document(legacy_spec):
+    from tests.contract.openapi import spec_document
+
+    return spec_document(LEGACY)
