@@ -68,3 +68,39 @@ def make_client(openai_emulator, sleeps):
     yield make
     for client in clients:
         client.close()
+
+
+class EmulatorAPI:
+    """The emulator seen from outside: a ``requests`` session with its key, paths relative to ``/v1``."""
+
+    def __init__(self, emulator) -> None:
+        import requests
+
+        self.base = emulator.base_url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {emulator.api_key}"
+
+    def request(self, method: str, path: str, **kwargs):
+        return self.session.request(method, self.base + path, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def http(openai_emulator):
+    """Plain HTTP calls to a fresh emulator, as a client outside the process would make them."""
+    api = EmulatorAPI(openai_emulator)
+    yield api
+    api.session.close()
+
+
+@pytest.fixture
+def post(http):
+    return http.post

@@ -29,3 +29,22 @@ def test_the_quickstart_dag_runs_green(airflow_db, openai_emulator, dag_bag):
     assert paths.count("/v1/models") == 1
     assert "/v1/chat/completions" in paths and "/v1/embeddings" in paths
     assert openai_emulator.state.files == {}  # the pipeline cleaned up after itself
+
+
+def test_the_actions_tour_runs_green_and_keeps_bulk_out_of_xcom(airflow_db, openai_emulator, dag_bag, tmp_path):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    dag = dag_bag.get_dag("openai_adv_actions")
+    run = dag.test(run_conf={"output_dir": str(tmp_path)})
+    assert run.state == DagRunState.SUCCESS
+    families = {entry.path.split("/")[2] for entry in openai_emulator.requests if entry.path.startswith("/v1/")}
+    assert families >= {"models", "chat", "completions", "embeddings", "moderations", "files", "images", "audio"}
+    written = sorted(path.name for path in tmp_path.rglob("*") if path.is_file())
+    assert written == ["draw-0.png", "notes-copy.jsonl", "notes.jsonl", "speech.wav", "transcribe.json", "vary-0.png"]
+    with create_session() as session:
+        sizes = [len(XComModel.serialize_value(XComModel.deserialize_value(row))) for row in
+                 session.query(XComModel).filter_by(dag_id=dag.dag_id, run_id=run.run_id)]  # fmt: skip
+    assert max(sizes) < 20_000  # paths and metadata only
+    assert openai_emulator.state.files == {}  # the uploaded file was deleted

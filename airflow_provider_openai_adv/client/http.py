@@ -126,9 +126,9 @@ class OpenAIClient:
         return headers
 
     def close(self) -> None:
-        if "session" in self.__dict__:
-            self.session.close()
-            del self.__dict__["session"]
+        for name in ("anonymous_session", "session"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
 
     def url(self, path: str) -> str:
         return f"{self.config.base_url}/{path.lstrip('/')}"
@@ -173,25 +173,27 @@ class OpenAIClient:
         method: str,
         url: str,
         *,
-        json: Any,
-        params: Mapping[str, Any] | None,
-        form: Mapping[str, Any] | None,
-        files: Sequence[FilePart],
-        stream: bool,
-        timeout: float | None,
-        headers: Mapping[str, str] | None,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        form: Mapping[str, Any] | None = None,
+        files: Sequence[FilePart] = (),
+        stream: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        session: requests.Session | None = None,
     ) -> APIResponse:
+        session = session or self.session
         timeouts = (self.config.connect_timeout, timeout or self.config.timeout)
         started = time.monotonic()
         try:
             if files or form is not None:
                 with open_multipart(form or {}, files) as body:
-                    response = self.session.request(
+                    response = session.request(
                         method, url, params=params, data=body, stream=stream, timeout=timeouts,
                         headers={**(headers or {}), "Content-Type": body.content_type},
                     )  # fmt: skip
             else:
-                response = self.session.request(
+                response = session.request(
                     method, url, params=params, json=json, stream=stream, timeout=timeouts, headers=headers
                 )
         except requests.exceptions.RequestException as error:
@@ -271,8 +273,11 @@ class OpenAIClient:
         raises ``StreamError``, as an answer cut short cannot be resumed.
         """
         with self.request("POST", path, json=json, stream=True) as response:
+            chunks = response.iter_bytes()
             try:
-                yield from iter_json_events(response.iter_bytes(), expect_done=expect_done)
+                yield from iter_json_events(chunks, expect_done=expect_done)
+                for _ in chunks:  # read to the end, so the connection goes back to the pool
+                    pass
             except requests.exceptions.RequestException as error:
                 text = redact_secrets(str(error), self.config.api_key)
                 raise StreamError(f"POST {self.url(path)}: the stream was cut off: {text}") from None
@@ -293,39 +298,59 @@ class OpenAIClient:
 
         A local path is written through a temporary file beside it and renamed into place
         only when complete, so a failed download leaves nothing half-written; a broken
-        transfer is retried from the start. A file object receives the bytes as they come.
+        transfer is retried from the start. A file object receives the bytes as they come
+        (only sending the request is retried then).
         """
+        return self._download(self.url(path), destination, self.session)
+
+    def download_url(self, url: str, destination: str | os.PathLike[str] | IO[bytes]) -> int:
+        """Like :meth:`download`, for a pre-signed URL (a generated image, say).
+
+        Such URLs point at storage outside the API, so the API key is never sent to them.
+        """
+        return self._download(url, destination, self.anonymous_session)
+
+    @cached_property
+    def anonymous_session(self) -> requests.Session:
+        """A session without the Authorization and OpenAI headers."""
+        session = requests.Session()
+        session.mount("https://", HTTPAdapter(max_retries=0))
+        session.mount("http://", HTTPAdapter(max_retries=0))
+        session.headers["User-Agent"] = self.session.headers["User-Agent"]
+        return session
+
+    def _download(self, url: str, destination: str | os.PathLike[str] | IO[bytes], session: requests.Session) -> int:
+        def send() -> APIResponse:
+            return self._send_once("GET", url, stream=True, session=session)
+
+        description = f"GET {url} (download)"
         if not isinstance(destination, (str, os.PathLike)):
-            with self.request("GET", path, stream=True) as response:
-                return _copy_body(self, path, response, destination)
+            with self.retry_policy.call(send, description=description) as response:
+                return self._copy_body(url, response, destination)
         target = Path(destination)
         target.parent.mkdir(parents=True, exist_ok=True)
 
         def attempt() -> int:
             partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
             try:
-                with self._send_once(
-                    "GET", self.url(path), json=None, params=None, form=None, files=(),
-                    stream=True, timeout=None, headers=None,
-                ) as response, partial.open("wb") as handle:  # fmt: skip
-                    written = _copy_body(self, path, response, handle)
+                with send() as response, partial.open("wb") as handle:
+                    written = self._copy_body(url, response, handle)
                 os.replace(partial, target)
                 return written
             finally:
                 partial.unlink(missing_ok=True)
 
-        return self.retry_policy.call(attempt, description=f"GET {self.url(path)} (download)")
+        return self.retry_policy.call(attempt, description=description)
 
-
-def _copy_body(client: OpenAIClient, path: str, response: APIResponse, handle: IO[bytes]) -> int:
-    written = 0
-    try:
-        for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-            handle.write(chunk)
-            written += len(chunk)
-    except requests.exceptions.RequestException as error:
-        raise client._connection_error("GET", client.url(path), error) from None
-    return written
+    def _copy_body(self, url: str, response: APIResponse, handle: IO[bytes]) -> int:
+        written = 0
+        try:
+            for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                handle.write(chunk)
+                written += len(chunk)
+        except requests.exceptions.RequestException as error:
+            raise self._connection_error("GET", url, error) from None
+        return written
 
 
 def _is_connect_failure(error: BaseException) -> bool:

@@ -80,3 +80,11 @@ def _airflow_user_agent() -> str:
     except ImportError:  # pragma: no cover - the hook always runs inside Airflow
         return ""
     return f"apache-airflow/{airflow_version}"
+
+
+def legacy_endpoints(conn: Any) -> bool:
+    """The ``legacy_endpoints`` extra: send removed actions to their 2023 paths."""
+    value = _extra(conn.extra_dejson or {}, "legacy_endpoints")
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

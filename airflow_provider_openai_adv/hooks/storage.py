@@ -45,22 +45,26 @@ def file_part(field: str, source: Any, *, argument: str, filename: str | None = 
         if filename is None:
             raise OpenAIValidationError(f"{argument}: a filename is needed when passing bytes")
         return FilePart.from_bytes(field, bytes(source), filename)
+    located = existing_file(source, argument=argument)
+    name = filename or located.name
+    return FilePart(field, lambda: located.open("rb"), name, guess_content_type(name))
+
+
+def existing_file(source: Any, *, argument: str) -> Any:
+    """The input as a ``Path`` or ``ObjectStoragePath`` that exists and can be read."""
     if not source or not str(source).strip():
         raise OpenAIValidationError(f"{argument}: no file given")
     if is_remote(source):
         remote = storage_path(source)
         if not remote.exists():
             raise OpenAIValidationError(f"{argument}: {source} does not exist")
-        name = filename or remote.name
-        return FilePart(field, lambda: remote.open("rb"), name, guess_content_type(name))
+        return remote
     path = local_path(source)
     if not path.is_file():
         raise OpenAIValidationError(f"{argument}: {path} does not exist or is not a file")
     if not os.access(path, os.R_OK):
         raise OpenAIValidationError(f"{argument}: {path} is not readable")
-    if filename is None:
-        return FilePart.from_path(field, path)
-    return FilePart(field, lambda: path.open("rb"), filename, guess_content_type(filename))
+    return path
 
 
 @contextmanager
@@ -73,3 +77,34 @@ def open_for_writing(destination: Any) -> Iterator[IO[bytes] | Path]:
     remote = storage_path(destination)
     with remote.open("wb") as handle:
         yield handle
+
+
+def describe_source(source: Any, *, argument: str, head_bytes: int = 32) -> tuple[str, int, bytes]:
+    """``(file name, size in bytes, first bytes)`` of an input file, for checks before upload."""
+    if isinstance(source, (bytes, bytearray)):
+        return "", len(source), bytes(source[:head_bytes])
+    located = existing_file(source, argument=argument)
+    try:
+        with located.open("rb") as handle:
+            return located.name, located.stat().st_size, handle.read(head_bytes)
+    except OSError as error:
+        raise OpenAIValidationError(f"{argument}: {source} cannot be read: {error}") from None
+
+
+def join(folder: Any, name: str) -> Any:
+    """``folder / name`` for a local folder or an object-storage prefix."""
+    return storage_path(folder) / name if is_remote(folder) else local_path(folder) / name
+
+
+def write_bytes(destination: Any, data: bytes) -> str:
+    """Write ``data`` to a local path (atomically) or an object-storage URI; return where."""
+    if is_remote(destination):
+        with storage_path(destination).open("wb") as handle:
+            handle.write(data)
+        return str(destination)
+    path = local_path(destination)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return str(path)

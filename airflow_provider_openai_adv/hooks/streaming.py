@@ -1,4 +1,4 @@
-"""Turn a stream of chat-completion chunks back into one completion.
+"""Turn a stream of (chat) completion chunks back into one completion.
 
 A streamed answer arrives as deltas; DAG authors want what a non-streamed call
 returns: choices with whole messages, the finish reasons, and the usage.
@@ -12,30 +12,54 @@ from typing import Any
 OnDelta = Callable[[int, str], None]
 
 
+CHUNK_FIELDS = ("id", "created", "model", "system_fingerprint", "service_tier")
+
+
 def assemble_chat_completion(chunks: Iterable[dict[str, Any]], on_delta: OnDelta | None = None) -> dict[str, Any]:
     """Consume ``chunks``; call ``on_delta(choice_index, text)`` for each content delta."""
-    completion: dict[str, Any] = {"object": "chat.completion", "choices": []}
+
+    def new_choice(index: int) -> dict[str, Any]:
+        message = {"role": "assistant", "content": None}
+        return {"index": index, "message": message, "finish_reason": None, "logprobs": None}
+
+    def merge(choice: dict[str, Any], piece: dict[str, Any]) -> None:
+        _apply_delta(choice["message"], piece.get("delta") or {}, choice["index"], on_delta)
+
+    return _assemble(chunks, "chat.completion", new_choice, merge)
+
+
+def assemble_completion(chunks: Iterable[dict[str, Any]], on_delta: OnDelta | None = None) -> dict[str, Any]:
+    """The same for ``/completions`` chunks, whose choices carry ``text`` pieces."""
+
+    def new_choice(index: int) -> dict[str, Any]:
+        return {"index": index, "text": "", "logprobs": None, "finish_reason": None}
+
+    def merge(choice: dict[str, Any], piece: dict[str, Any]) -> None:
+        if piece.get("text"):
+            choice["text"] += piece["text"]
+            if on_delta is not None:
+                on_delta(choice["index"], piece["text"])
+
+    return _assemble(chunks, "text_completion", new_choice, merge)
+
+
+def _assemble(
+    chunks: Iterable[dict[str, Any]],
+    kind: str,
+    new_choice: Callable[[int], dict[str, Any]],
+    merge: Callable[[dict[str, Any], dict[str, Any]], None],
+) -> dict[str, Any]:
+    completion: dict[str, Any] = {"object": kind}
     choices: dict[int, dict[str, Any]] = {}
     for chunk in chunks:
-        for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
-            if chunk.get(key) is not None:
-                completion[key] = chunk[key]
+        completion.update({key: chunk[key] for key in CHUNK_FIELDS if chunk.get(key) is not None})
         if chunk.get("usage"):
             completion["usage"] = chunk["usage"]
-        for delta_choice in chunk.get("choices") or []:
-            index = delta_choice.get("index", 0)
-            choice = choices.setdefault(
-                index,
-                {
-                    "index": index,
-                    "message": {"role": "assistant", "content": None},
-                    "finish_reason": None,
-                    "logprobs": None,
-                },
-            )
-            _apply_delta(choice["message"], delta_choice.get("delta") or {}, index, on_delta)
-            if delta_choice.get("finish_reason"):
-                choice["finish_reason"] = delta_choice["finish_reason"]
+        for piece in chunk.get("choices") or []:
+            choice = choices.setdefault(piece.get("index", 0), new_choice(piece.get("index", 0)))
+            merge(choice, piece)
+            if piece.get("finish_reason"):
+                choice["finish_reason"] = piece["finish_reason"]
     completion["choices"] = [choices[index] for index in sorted(choices)]
     return completion
 

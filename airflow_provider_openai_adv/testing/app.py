@@ -91,10 +91,12 @@ class EmulatorApp:
         self.faults = FaultSet(seed)
         self.limits: tuple[RateLimit, ...] = ()
         self.journal: deque[RecordedRequest] = deque(maxlen=self.settings.journal_size or 1)
+        self.generation = 0  # bumped by reset(): a request that began before is not journalled after
 
     # -- control, shared by the Python handle and the /_emulator/ endpoints -----------
 
     def reset(self) -> None:
+        self.generation += 1
         self.state.reset()
         self.faults.clear()
         self.limits = ()
@@ -113,14 +115,26 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         request = Request(scope, self.state)
-        if request.path.startswith(ADMIN_PREFIX):
-            await receive_body(request, receive)
+        if not request.path.startswith(ADMIN_PREFIX):
+            await self._serve(request, receive, send)
+            return
+        await receive_body(request, receive)
+        handler, request.path_params, _ = ROUTER.resolve(request.method, request.path)
+        if handler is None:
             await send_response(send, self._admin(request), [])
             return
-        await self._serve(request, receive, send)
+        # A key-free route of a module: generated images behind the URLs the API hands out.
+        try:
+            response = handler(request)
+        except APIError as error:
+            response = error.response()
+        if self.settings.journal_size:
+            self._record(request, response, [])
+        await send_response(send, response, [])
 
     async def _serve(self, request: Request, receive: Any, send: Any) -> None:
         started = time.monotonic()
+        generation = self.generation
         faults = self.faults.pick(request.method, request.path) if self.faults else []
         latency = max([self.settings.latency, *(fault.latency for fault in faults)])
         if latency:
@@ -139,7 +153,7 @@ class EmulatorApp:
             ("openai-processing-ms", str(int((time.monotonic() - started) * 1000))),
             ("openai-version", "2020-10-01"),
         ]
-        if self.settings.journal_size:
+        if self.settings.journal_size and generation == self.generation:
             self._record(request, response, extra_headers)
         try:
             await send_response(send, response, extra_headers, faults)

@@ -153,6 +153,12 @@ class OpenAIEmulator:
         """Limit requests and tokens per minute, answering like OpenAI once over."""
         return self.app.add_limit(RateLimit(rpm=rpm, tpm=tpm, path=path))
 
+    def set_fine_tune_timings(self, **seconds: float) -> Any:
+        """Emulator-clock seconds new fine-tune jobs spend ``validating``, ``queued``, ``running``."""
+        from airflow_provider_openai_adv.testing.fine_tuning import set_timings
+
+        return set_timings(self.state, **seconds)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward (jobs progress on it)."""
         self.state.clock.advance(seconds)

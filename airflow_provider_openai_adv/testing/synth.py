@@ -14,11 +14,6 @@ import struct
 from collections.abc import Sequence
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-EMBEDDING_DIMENSIONS = {
-    "text-embedding-3-small": 1536,
-    "text-embedding-3-large": 3072,
-    "text-embedding-ada-002": 1536,
-}
 _FEATURES_PER_WORD = 4
 
 
@@ -32,15 +27,22 @@ def words(text: str) -> list[str]:
 
 
 def embed(text: str, dimensions: int) -> list[float]:
-    """A unit vector for ``text``; shared words make vectors alike."""
-    vector = [0.0] * dimensions
+    """A unit vector for ``text``; shared words make vectors alike.
+
+    Each word adds ±1 at a few hashed positions, so only those positions are computed.
+    """
+    weights: dict[int, float] = {}
     for word in words(text) or [text]:
         digest = hashlib.blake2b(word.encode("utf-8"), digest_size=4 * _FEATURES_PER_WORD).digest()
         for feature in range(_FEATURES_PER_WORD):
             chunk = int.from_bytes(digest[feature * 4 : feature * 4 + 4], "little")
-            vector[(chunk >> 1) % dimensions] += 1.0 if chunk & 1 else -1.0
-    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
-    return [round(value / norm, 7) for value in vector]
+            position = (chunk >> 1) % dimensions
+            weights[position] = weights.get(position, 0.0) + (1.0 if chunk & 1 else -1.0)
+    norm = math.sqrt(sum(value * value for value in weights.values())) or 1.0
+    vector = [0.0] * dimensions
+    for position, value in weights.items():
+        vector[position] = round(value / norm, 7)
+    return vector
 
 
 def embedding_as_base64(vector: Sequence[float]) -> str:

@@ -81,3 +81,10 @@ def test_a_truncated_stream_raises(openai_emulator, make_client):
         for chunk in make_client().stream_events("chat/completions", {**CHAT, "stream": True}):
             received.append(chunk)
     assert len(received) == 3
+
+
+def test_streams_read_to_the_end_reuse_the_connection(openai_emulator, make_client):
+    client = make_client()
+    for _ in range(3):
+        list(client.stream_events("chat/completions", {**CHAT, "stream": True}))
+    assert len({entry.peer for entry in openai_emulator.requests}) == 1

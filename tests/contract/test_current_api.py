@@ -62,8 +62,10 @@ def test_a_wrong_request_is_caught_by_the_contract_check(openai_emulator, curren
     """The check can fail: a request the spec forbids is reported."""
     from openapi_core.exceptions import OpenAPIError
 
-    hook = OpenAIAdvHook()
-    with pytest.raises(Exception):  # noqa: B017 - the emulator refuses it too
-        hook.create_embeddings(input="x", model="text-embedding-3-small", encoding_format="hex")
+    from airflow_provider_openai_adv.exceptions import BadRequestError
+
+    client = OpenAIAdvHook().client  # the hook itself would refuse this before sending
+    with pytest.raises(BadRequestError):  # the emulator refuses it too
+        client.post("embeddings", {"input": "x", "model": "text-embedding-3-small", "encoding_format": "hex"})
     with pytest.raises(OpenAPIError):
         validate_exchange(current_spec, openai_emulator.requests[-1])

@@ -13,28 +13,6 @@ import requests
 
 from airflow_provider_openai_adv.testing import OpenAIEmulator
 
-
-@pytest.fixture
-def http(openai_emulator):
-    """A plain requests session with the emulator's key: the emulator seen from outside."""
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {openai_emulator.api_key}"
-    base = openai_emulator.base_url
-
-    class Caller:
-        def get(self, path, **kwargs):
-            return session.get(base + path, **kwargs)
-
-        def post(self, path, **kwargs):
-            return session.post(base + path, **kwargs)
-
-        def delete(self, path, **kwargs):
-            return session.delete(base + path, **kwargs)
-
-    yield Caller()
-    session.close()
-
-
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Name three colours."}]}
 
 
@@ -313,3 +291,13 @@ def test_the_emulator_runs_from_the_shell(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_request_still_in_flight_at_reset_is_not_journalled_after_it(openai_emulator, http):
+    """A slow request from one test must not appear in the next test's journal."""
+    openai_emulator.add_fault(path="/v1/models", latency=0.5)
+    with pytest.raises(requests.Timeout):
+        http.get("/models", timeout=0.1)
+    openai_emulator.reset()
+    time.sleep(0.6)
+    assert openai_emulator.requests == []

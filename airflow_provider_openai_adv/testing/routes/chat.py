@@ -15,6 +15,7 @@ from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
 from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import (
+    answer_for,
     check_choice,
     check_range,
     model_or_404,
@@ -120,7 +121,9 @@ def _tool_to_call(body: dict[str, Any], prompt: str) -> dict[str, Any] | None:
     return next((tool["function"] for tool in tools if tool["function"].get("name", "\0") in prompt), None)
 
 
-def _choice_message(body: dict[str, Any], model: str, prompt: str, seed_index: int) -> tuple[dict[str, Any], str, int]:
+def _choice_message(
+    body: dict[str, Any], model: str, prompt: str, reply: str, seed_index: int
+) -> tuple[dict[str, Any], str, int]:
     """The assistant message of one choice, its finish reason and its token count."""
     function = _tool_to_call(body, prompt)
     if function is not None:
@@ -132,7 +135,6 @@ def _choice_message(body: dict[str, Any], model: str, prompt: str, seed_index: i
         }
         message = {"role": "assistant", "content": None, "refusal": None, "tool_calls": [call]}
         return message, "tool_calls", synth.estimate_tokens(arguments)
-    reply = synth.reply_for(model, prompt)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     text, cut = synth.truncate_to_tokens(_content(body, reply), limit)
     stops = body.get("stop")
@@ -151,11 +153,12 @@ def create_chat_completion(request: Request) -> Response:
     check_sampling(body)
     model_or_404(request, model)
     prompt = next((message_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    reply = answer_for(request, model, prompt)
     prompt_tokens = sum(synth.estimate_tokens(message_text(m.get("content"))) + 4 for m in messages)
     choices = []
     completion_tokens = 0
     for index in range(body.get("n") or 1):
-        message, finish_reason, tokens = _choice_message(body, model, prompt, index)
+        message, finish_reason, tokens = _choice_message(body, model, prompt, reply, index)
         completion_tokens += tokens
         choices.append({"index": index, "message": message, "logprobs": None, "finish_reason": finish_reason})
     completion = {

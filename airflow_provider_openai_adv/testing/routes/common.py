@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
 
-from airflow_provider_openai_adv.testing.http import Request, Response, invalid, not_found
+from airflow_provider_openai_adv.testing import synth
+from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore, learned_reply
+from airflow_provider_openai_adv.testing.http import Form, Request, Response, UploadedFile, invalid, not_found
 
 
 def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
@@ -48,8 +51,19 @@ def check_choice(value: Any, name: str, allowed: Iterable[str]) -> None:
         )
 
 
+def current_models(request: Request) -> dict[str, dict[str, Any]]:
+    """The models, including those fine-tunes have produced by the emulator's clock."""
+    request.state.store(FineTuningStore).refresh_all()
+    return request.state.models
+
+
+def answer_for(request: Request, model: str, prompt: str) -> str:
+    """What ``model`` says to ``prompt``: the reply a fine-tune taught it, else the stock reply."""
+    return learned_reply(request.state, model, prompt) or synth.reply_for(model, prompt)
+
+
 def model_or_404(request: Request, model: str) -> dict[str, Any]:
-    found = request.state.models.get(model)
+    found = current_models(request).get(model)
     if found is None:
         raise not_found(
             f"The model `{model}` does not exist or you do not have access to it.",
@@ -110,3 +124,27 @@ def paginate(request: Request, items: list[dict[str, Any]], *, default_limit: in
         start = ids.index(after) + 1
     page = items[start : start + limit]
     return list_body(page, has_more=start + limit < len(items))
+
+
+def form_number(form: Form, name: str, kind: type[int] | type[float]) -> int | float | None:
+    """A number field of a multipart form (all fields arrive as text); 400 when it is not one."""
+    text = form.get(name)
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise invalid(
+            f"Invalid type for '{name}': expected a number, got {text!r}.", param=name, code="invalid_type"
+        ) from None
+
+
+def upload_digest(upload: UploadedFile) -> str:
+    """A hash of an uploaded file's bytes: what deterministic answers about a file derive from."""
+    with upload.path.open("rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").hexdigest()
+
+
+def optional(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
+    """The optional parameter ``name`` (``None`` when absent or null), type-checked like ``require``."""
+    return require(body, name, kinds) if body.get(name) is not None else None

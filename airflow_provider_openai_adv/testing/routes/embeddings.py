@@ -8,6 +8,7 @@ from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
 from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import check_choice, model_or_404, require
+from airflow_provider_openai_adv.validation import EMBEDDING_DIMENSIONS
 
 MAX_INPUTS = 2048
 
@@ -41,7 +42,7 @@ def create_embeddings(request: Request) -> Response:
     model = require(body, "model")
     texts = _texts(require(body, "input", (str, list)))
     model_or_404(request, model)
-    native = synth.EMBEDDING_DIMENSIONS.get(model)
+    native = EMBEDDING_DIMENSIONS.get(model)
     if native is None:
         raise invalid(f"The model `{model}` is not an embedding model.", param="model")
     dimensions = body.get("dimensions")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from airflow_provider_openai_adv.testing.http import APIError, Request, Response, json_response
 from airflow_provider_openai_adv.testing.routes import ROUTER
-from airflow_provider_openai_adv.testing.routes.common import model_or_404
+from airflow_provider_openai_adv.testing.routes.common import current_models, model_or_404
 
 
 @ROUTER.route("GET", "/models")
 def list_models(request: Request) -> Response:
-    return json_response({"object": "list", "data": list(request.state.models.values())})
+    return json_response({"object": "list", "data": list(current_models(request).values())})
 
 
 @ROUTER.route("GET", "/models/{model}")

@@ -1,0 +1,50 @@
+"""Every OpenAI Advanced operator, importable from here.
+
+``from airflow_provider_openai_adv.operators import OpenAICreateChatCompletionOperator``
+loads only the module that defines it (and the base), so a DAG file pays for what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULES = {
+    "models": ("OpenAIGetModelsOperator", "OpenAIDeleteFineTunedModelOperator"),
+    "completions": ("OpenAICreateCompletionOperator", "OpenAICreateChatCompletionOperator", "OpenAICreateEditOperator"),
+    "images": ("OpenAICreateImageOperator", "OpenAICreateImageEditOperator", "OpenAICreateImageVariationOperator"),
+    "embeddings": ("OpenAICreateEmbeddingsOperator",),
+    "audio": ("OpenAICreateTranscriptionOperator", "OpenAICreateTranslationOperator"),
+    "files": (
+        "OpenAIListFilesOperator",
+        "OpenAIUploadFileOperator",
+        "OpenAIDeleteFileOperator",
+        "OpenAIRetrieveFileOperator",
+        "OpenAIRetrieveFileContentOperator",
+    ),
+    "fine_tunes": (
+        "OpenAICreateFineTuneOperator",
+        "OpenAIListFineTunesOperator",
+        "OpenAIRetrieveFineTuneOperator",
+        "OpenAICancelFineTuneOperator",
+        "OpenAIListFineTuneEventsOperator",
+    ),
+    "moderations": ("OpenAICreateModerationOperator",),
+    "engines": ("OpenAIListEnginesOperator", "OpenAIRetrieveEngineOperator"),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

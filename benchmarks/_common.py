@@ -1,0 +1,53 @@
+"""What the benchmarks share: the emulator in its own process, CPU clocks, result rows."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+API_KEY = "sk-bench"  # the CLI emulator accepts any key
+
+
+@contextlib.contextmanager
+def emulator_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start ``python -m airflow_provider_openai_adv.testing.emulator --port 0``; yield it
+    and its base URL; always terminate it."""
+    command = [sys.executable, "-m", "airflow_provider_openai_adv.testing.emulator", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"the emulator did not start (first line: {line!r})")
+        yield process, line.split()[-1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux ``/proc``; ``None`` elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def row(name: str, value: float | None, unit: str, note: str = "") -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "note": note}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return numerator / denominator if numerator and denominator else None

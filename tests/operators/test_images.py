@@ -1,0 +1,146 @@
+"""Image operators: files go to output_path, XCom keeps paths — through Airflow, on the emulator."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from airflow_provider_openai_adv.exceptions import OpenAIValidationError
+from airflow_provider_openai_adv.operators import (
+    OpenAICreateImageEditOperator,
+    OpenAICreateImageOperator,
+    OpenAICreateImageVariationOperator,
+)
+from airflow_provider_openai_adv.testing.png import encode_png, png_size
+from tests.operators.conftest import names_argument
+
+
+@pytest.fixture
+def square_png(tmp_path):
+    path = tmp_path / "input.png"
+    path.write_bytes(encode_png(256, 256, seed=1))
+    return path
+
+
+def test_generate_b64_images_into_a_folder(make_dag, run_dag, openai_emulator, tmp_path):
+    with make_dag() as dag:
+        OpenAICreateImageOperator(
+            task_id="draw", prompt="A lighthouse at {{ ds }}", model="dall-e-2", n=2, size="256x256",
+            response_format="b64_json", output_path=str(tmp_path / "out"),
+        )  # fmt: skip
+    result = run_dag(dag).value("draw")
+    sent = openai_emulator.requests[-1].json()
+    assert sent["prompt"].startswith("A lighthouse at 20") and sent["n"] == 2 and sent["size"] == "256x256"
+    paths = [image["path"] for image in result["data"]]
+    assert paths == [str(tmp_path / "out" / f"draw-{index}.png") for index in range(2)]
+    assert all("b64_json" not in image for image in result["data"])  # no image bytes in XCom
+    assert [png_size((tmp_path / "out" / f"draw-{index}.png").read_bytes()) for index in range(2)] == [(256, 256)] * 2
+
+
+def test_url_images_are_downloaded_without_the_api_key(make_dag, run_dag, openai_emulator, tmp_path):
+    with make_dag() as dag:
+        OpenAICreateImageOperator(task_id="draw", prompt="A fox", size="512x512", output_path=str(tmp_path))
+    image = run_dag(dag).value("draw")["data"][0]
+    assert image["url"].startswith("http://127.0.0.1:")
+    assert png_size((tmp_path / "draw-0.png").read_bytes()) == (512, 512)
+    download = openai_emulator.requests[-1]
+    assert download.method == "GET" and "authorization" not in download.headers
+
+
+def test_url_images_without_output_path_stay_urls(make_dag, run_dag, openai_emulator):
+    with make_dag() as dag:
+        OpenAICreateImageOperator(task_id="draw", prompt="A fox", model="dall-e-3", quality="hd", style="natural")
+    image = run_dag(dag).value("draw")["data"][0]
+    assert image["url"] and "path" not in image
+    assert openai_emulator.requests[-1].json() == {
+        "prompt": "A fox",
+        "model": "dall-e-3",
+        "quality": "hd",
+        "style": "natural",
+    }
+
+
+def test_edit_uploads_image_and_mask(make_dag, run_dag, openai_emulator, tmp_path, square_png):
+    mask = tmp_path / "mask.png"
+    mask.write_bytes(encode_png(256, 256, seed=2))
+    with make_dag() as dag:
+        OpenAICreateImageEditOperator(
+            task_id="edit", image=str(square_png), mask=str(mask), prompt="Add a moon", size="256x256",
+            response_format="b64_json", output_path=str(tmp_path / "edits"),
+        )  # fmt: skip
+    result = run_dag(dag).value("edit")
+    request = openai_emulator.requests[-1]
+    assert request.path == "/v1/images/edits"
+    assert request.form["prompt"] == ["Add a moon"] and request.form["size"] == ["256x256"]
+    assert request.files["image"][0]["filename"] == "input.png" and request.files["mask"][0]["filename"] == "mask.png"
+    assert png_size((tmp_path / "edits" / "edit-0.png").read_bytes()) == (256, 256)
+    assert result["data"][0]["path"].endswith("edit-0.png")
+
+
+def test_variation_of_a_square_png(make_dag, run_dag, openai_emulator, tmp_path, square_png):
+    with make_dag() as dag:
+        OpenAICreateImageVariationOperator(
+            task_id="vary",
+            image=str(square_png),
+            n=3,
+            size="256x256",
+            response_format="b64_json",
+            output_path=str(tmp_path),
+        )
+    result = run_dag(dag).value("vary")
+    assert openai_emulator.requests[-1].form["n"] == ["3"]
+    assert [image["path"] for image in result["data"]] == [str(tmp_path / f"vary-{i}.png") for i in range(3)]
+
+
+def test_mapped_prompts_never_overwrite_each_other(make_dag, run_dag, openai_emulator, tmp_path):
+    with make_dag() as dag:
+        OpenAICreateImageOperator.partial(
+            task_id="draw", size="256x256", response_format="b64_json", output_path=str(tmp_path)
+        ).expand(prompt=["a cat", "a dog"])
+    outcome = run_dag(dag)
+    assert [value["data"][0]["path"] for value in outcome.mapped_values("draw")] == [
+        str(tmp_path / "draw-0-0.png"),
+        str(tmp_path / "draw-1-0.png"),
+    ]
+
+
+@pytest.fixture
+def not_square_png(tmp_path):
+    path = tmp_path / "wide.png"
+    path.write_bytes(encode_png(64, 32, seed=3))
+    return path
+
+
+@pytest.fixture
+def not_a_png(tmp_path):
+    path = tmp_path / "fake.png"
+    path.write_bytes(base64.b64decode("R0lGODlhAQABAAAAACw="))  # a GIF
+    return path
+
+
+@pytest.mark.parametrize(
+    ("operator", "arguments", "named"),
+    [
+        (OpenAICreateImageOperator, {"prompt": ""}, "prompt"),
+        (OpenAICreateImageOperator, {"prompt": "x", "size": "100x100"}, "size"),
+        (OpenAICreateImageOperator, {"prompt": "x", "model": "dall-e-3", "size": "256x256"}, "size"),
+        (OpenAICreateImageOperator, {"prompt": "x", "n": 11}, "n"),
+        (OpenAICreateImageOperator, {"prompt": "x", "model": "dall-e-3", "n": 2}, "n"),
+        (OpenAICreateImageOperator, {"prompt": "x", "response_format": "b64_json"}, "output_path"),
+        (OpenAICreateImageOperator, {"prompt": "x", "model": "gpt-image-1"}, "output_path"),
+        (OpenAICreateImageEditOperator, {"image": "/no/such.png", "prompt": "x"}, "image"),
+        (OpenAICreateImageEditOperator, {"image": "NOT_SQUARE", "prompt": "x"}, "image"),
+        (OpenAICreateImageEditOperator, {"image": "SQUARE", "mask": "NOT_SQUARE", "prompt": "x"}, "mask"),
+        (OpenAICreateImageVariationOperator, {"image": "NOT_A_PNG"}, "image"),
+        (OpenAICreateImageVariationOperator, {"image": "SQUARE", "n": 0}, "n"),
+    ],
+)
+def test_bad_input_fails_naming_the_argument_before_any_request(
+    openai_emulator, operator, arguments, named, square_png, not_square_png, not_a_png
+):
+    files = {"SQUARE": str(square_png), "NOT_SQUARE": str(not_square_png), "NOT_A_PNG": str(not_a_png)}
+    arguments = {key: files.get(value, value) if isinstance(value, str) else value for key, value in arguments.items()}
+    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
+        operator(task_id="bad", **arguments).execute(context={})
+    assert openai_emulator.requests == []
