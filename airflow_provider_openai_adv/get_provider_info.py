@@ -72,6 +72,30 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.hooks.openai_adv"]}],
+        "operators": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": [
+                    f"{PACKAGE}.operators.{module}"
+                    for module in (
+                        "models",
+                        "completions",
+                        "images",
+                        "embeddings",
+                        "audio",
+                        "files",
+                        "fine_tunes",
+                        "moderations",
+                        "engines",
+                        "datasets",
+                        "evaluation",
+                    )  # fmt: skip
+                ],
+            }
+        ],
+        "sensors": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.sensors.fine_tune"]}],
+        "triggers": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.triggers.fine_tune"]}],
+        "extra-links": [f"{PACKAGE}.operators.fine_tunes.OpenAIFineTuneJobLink"],
         "connection-types": [
             {
                 "hook-class-name": f"{PACKAGE}.hooks.openai_adv.OpenAIAdvHook",

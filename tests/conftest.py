@@ -104,3 +104,6 @@ def http(openai_emulator):
 @pytest.fixture
 def post(http):
     return http.post
+
+
+from tests.dag_runs import make_dag, run_dag  # noqa: E402, F401 - fixtures for every test folder

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.conftest import EXAMPLE_DAGS
+
+os.environ["OPENAI_ADV_POLL_SECONDS"] = "0.3"  # read when the pipeline DAG is parsed: poll the emulator often
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +20,7 @@ def dag_bag():
 
 def test_the_dag_folder_imports_without_errors(dag_bag):
     assert dag_bag.import_errors == {}
-    assert "openai_adv_quickstart" in dag_bag.dags
+    assert set(dag_bag.dags) == {"openai_adv_quickstart", "openai_adv_actions", "openai_adv_fine_tune_pipeline"}
 
 
 def test_the_quickstart_dag_runs_green(airflow_db, openai_emulator, dag_bag):
@@ -48,3 +52,36 @@ def test_the_actions_tour_runs_green_and_keeps_bulk_out_of_xcom(airflow_db, open
                  session.query(XComModel).filter_by(dag_id=dag.dag_id, run_id=run.run_id)]  # fmt: skip
     assert max(sizes) < 20_000  # paths and metadata only
     assert openai_emulator.state.files == {}  # the uploaded file was deleted
+
+
+def test_the_fine_tune_pipeline_promotes_a_model_that_beats_the_base(
+    airflow_db, openai_emulator, dag_bag, tmp_path, capfd
+):
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    dag = dag_bag.get_dag("openai_adv_fine_tune_pipeline")
+    run = dag.test(run_conf={"output_dir": str(tmp_path)})
+    assert run.state == DagRunState.SUCCESS
+    with create_session() as session:
+        states = {ti.task_id: str(ti.state) for ti in session.query(TaskInstance).filter_by(run_id=run.run_id)}
+        events = (
+            session.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.uri == "openai://promoted-models/ticket-classifier")
+        )
+        promoted = [event.extra for event in events]
+    assert states["promote"] == "success" and states["discard_model"] == "skipped"
+    assert states["delete_training_file"] == states["delete_validation_file"] == "success"
+    (model,) = [m for m in openai_emulator.state.models if m.startswith("ft:gpt-4o-mini-2024-07-18:")]
+    assert promoted == [{"model": model, "fine_tune_id": promoted[0]["fine_tune_id"]}]
+    assert openai_emulator.state.files.keys() == {
+        f.id for f in openai_emulator.state.files.values() if f.purpose == "fine-tune-results"
+    }
+    output = capfd.readouterr().out
+    assert f"* {model}" in output  # the table marks the fine-tuned model as the winner
+    assert "was promoted" in output
+    report = next(tmp_path.rglob("evaluate.json"))
+    assert report.exists()

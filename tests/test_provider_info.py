@@ -86,3 +86,16 @@ def test_airflow_providers_hooks_lists_openai_adv():
     assert done.returncode == 0, done.stderr
     line = next(line for line in done.stdout.splitlines() if line.startswith("openai_adv"))
     assert "airflow_provider_openai_adv.hooks.openai_adv.OpenAIAdvHook" in line
+
+
+def test_every_module_named_in_provider_info_imports():
+    import importlib
+
+    info = get_provider_info()
+    for section in ("hooks", "operators", "sensors", "triggers"):
+        for entry in info[section]:
+            for module in entry["python-modules"]:
+                importlib.import_module(module)
+    for link in info["extra-links"]:
+        module, name = link.rsplit(".", 1)
+        assert getattr(importlib.import_module(module), name)().name == "OpenAI fine-tuning job"

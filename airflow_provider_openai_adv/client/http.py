@@ -27,6 +27,7 @@ from airflow_provider_openai_adv.client.retry import RetryPolicy
 from airflow_provider_openai_adv.client.sse import iter_json_events
 from airflow_provider_openai_adv.exceptions import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     StreamError,
     redact_secrets,
@@ -107,7 +108,7 @@ class OpenAIClient:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.config.pool_size, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        session.headers.update(self._default_headers())
+        session.headers.update(default_headers(self.config, f"python-requests/{requests.__version__}"))
         return session
 
     def _default_headers(self) -> dict[str, str]:
@@ -226,30 +227,7 @@ class OpenAIClient:
             text = ""
         finally:
             response.close()
-        text = redact_secrets(text, self.config.api_key)
-        try:
-            body: Any = jsonlib.loads(text)
-        except ValueError:
-            body = None
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict):
-            message = str(error.get("message") or "")
-            error_type, code, param = error.get("type"), error.get("code"), error.get("param")
-        else:
-            message = str(error) if isinstance(error, str) else (text.strip()[:2000] or response.reason or "")
-            error_type = code = param = None
-        code = None if code is None else str(code)
-        cls = status_error_class(response.status_code, code, error_type)
-        return cls(
-            status_code=response.status_code,
-            message=message,
-            error_type=error_type,
-            code=code,
-            param=param,
-            request_id=response.headers.get("x-request-id"),
-            body=body if body is not None else text,
-            headers={name.lower(): value for name, value in response.headers.items()},
-        )
+        return status_error(response.status_code, response.reason or "", response.headers, text, self.config.api_key)
 
     # -- conveniences the hook is written in ---------------------------------------------
 
@@ -367,3 +345,43 @@ def _is_connect_failure(error: BaseException) -> bool:
         args_error = next((arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)), None)
         current = reason if isinstance(reason, BaseException) else args_error or current.__cause__
     return False
+
+
+def default_headers(config: ClientConfig, transport: str) -> dict[str, str]:
+    """Auth, organization, project and a User-Agent naming this package and ``transport``."""
+    user_agent = f"airflow-provider-openai-adv/{__version__} {transport}"
+    if config.user_agent_suffix:
+        user_agent += f" {config.user_agent_suffix}"
+    headers = {"Authorization": f"Bearer {config.api_key}", "User-Agent": user_agent, "Accept": "application/json"}
+    if config.organization:
+        headers["OpenAI-Organization"] = config.organization
+    if config.project:
+        headers["OpenAI-Project"] = config.project
+    return headers
+
+
+def status_error(status_code: int, reason: str, headers: Mapping[str, str], text: str, api_key: str) -> APIStatusError:
+    """The exception for an error answer: OpenAI's error object, or the body as text."""
+    text = redact_secrets(text, api_key)
+    try:
+        body: Any = jsonlib.loads(text)
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        error_type, code, param = error.get("type"), error.get("code"), error.get("param")
+    else:
+        message = str(error) if isinstance(error, str) else (text.strip()[:2000] or reason)
+        error_type = code = param = None
+    code = None if code is None else str(code)
+    return status_error_class(status_code, code, error_type)(
+        status_code=status_code,
+        message=message,
+        error_type=error_type,
+        code=code,
+        param=param,
+        request_id=headers.get("x-request-id"),
+        body=body if body is not None else text,
+        headers={name.lower(): value for name, value in headers.items()},
+    )

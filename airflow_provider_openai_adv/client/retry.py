@@ -16,13 +16,14 @@ The rules (``docs/retries.md`` compares them with the openai SDK's):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -118,7 +119,15 @@ class RetryPolicy:
 
     def call(self, attempt: Callable[[], T], *, description: str, safe_to_repeat: bool = True) -> T:
         """Run ``attempt`` until it succeeds, fails for good, or the budget is spent."""
+        retrying = tenacity.Retrying(sleep=self.sleep, **self._rules(description, safe_to_repeat))
+        return retrying(attempt)
 
+    async def acall(self, attempt: Callable[[], Awaitable[T]], *, description: str, safe_to_repeat: bool = True) -> T:
+        """:meth:`call` for a coroutine: the waits are ``asyncio.sleep``, the event loop stays free."""
+        retrying = tenacity.AsyncRetrying(sleep=asyncio.sleep, **self._rules(description, safe_to_repeat))
+        return await retrying(attempt)
+
+    def _rules(self, description: str, safe_to_repeat: bool) -> dict[str, Any]:
         def should_retry(error: BaseException) -> bool:
             return self.decide(error, safe_to_repeat=safe_to_repeat).retry
 
@@ -140,12 +149,10 @@ class RetryPolicy:
                 f" [request_id={request_id}]" if request_id else "",
             )
 
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            retry=tenacity.retry_if_exception(should_retry),
-            wait=wait,
-            before_sleep=log_retry,
-            sleep=self.sleep,
-            reraise=True,
-        )
-        return retrying(attempt)
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "retry": tenacity.retry_if_exception(should_retry),
+            "wait": wait,
+            "before_sleep": log_retry,
+            "reraise": True,
+        }

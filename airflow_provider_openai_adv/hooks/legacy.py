@@ -29,6 +29,7 @@ LEGACY_FINE_TUNE_ONLY = (
 )
 CURRENT_FINE_TUNE_ONLY = ("method", "metadata", "seed", "integrations", "hyperparameters")
 HYPERPARAMETERS = ("n_epochs", "batch_size", "learning_rate_multiplier")
+REATTACH_TAG = "airflow_task"  # metadata key marking who started a job, so a retry finds it
 
 
 def edit_messages(instruction: str, input: str | None) -> list[dict[str, str]]:  # noqa: A002

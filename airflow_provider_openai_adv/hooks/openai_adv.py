@@ -27,6 +27,7 @@ from airflow_provider_openai_adv.get_provider_info import CONN_TYPE, DEFAULT_CON
 
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.client import OpenAIClient, RateLimitInfo
+    from airflow_provider_openai_adv.client.aio import AsyncOpenAIClient
     from airflow_provider_openai_adv.hooks.streaming import OnDelta
 
 
@@ -306,12 +307,30 @@ class OpenAIAdvHook(BaseHook):
 
     # -- files ----------------------------------------------------------------------------
 
-    def upload_file(self, file: Any, *, purpose: str, filename: str | None = None, **params: Any) -> dict[str, Any]:
-        """``POST /files``: stream a local file or an object-storage URI to OpenAI."""
+    def upload_file(
+        self, file: Any, *, purpose: str, filename: str | None = None, check_data: bool = True, **params: Any
+    ) -> dict[str, Any]:
+        """``POST /files``: stream a local file or an object-storage URI to OpenAI.
+
+        A ``fine-tune`` file is checked first (``datasets.check_training_data``): bad
+        training data fails here, naming its lines, before any byte is uploaded or any
+        fine-tune is paid for. ``check_data=False`` skips the check.
+        """
         from airflow_provider_openai_adv.hooks.storage import file_part
 
         check.require_choice("purpose", purpose, check.FILE_PURPOSES)
         part = file_part("file", file, argument="file", filename=filename)
+        if purpose == "fine-tune" and check_data:
+            from dataclasses import replace
+
+            from airflow_provider_openai_adv.datasets import check_training_data
+
+            with part.opener() as lines:
+                report = replace(check_training_data(lines), source=part.filename)
+            report.raise_for_errors("file")
+            self.log.info(
+                "Training data checked: %d examples, about %d tokens", report.examples, report.estimated_tokens
+            )
         return self.client.upload("files", _form_fields({"purpose": purpose, **params}), [part]).json()
 
     def list_files(
@@ -349,13 +368,24 @@ class OpenAIAdvHook(BaseHook):
     # -- fine-tunes -----------------------------------------------------------------------
 
     def create_fine_tune(
-        self, *, training_file: str, model: str | None = None, legacy: bool | None = None, **params: Any
+        self,
+        *,
+        training_file: str,
+        model: str | None = None,
+        legacy: bool | None = None,
+        reattach_key: str | None = None,
+        **params: Any,
     ) -> dict[str, Any]:
         """Start a fine-tune. Today: ``POST /fine_tuning/jobs``; legacy: ``POST /fine-tunes``.
 
         ``n_epochs``, ``batch_size`` and ``learning_rate_multiplier`` may be given as
         arguments on either path. Creating a job costs money, so the request is not
         re-sent after a failure that may have reached the server.
+
+        :param reattach_key: (today's API) a key naming the caller, e.g. a task instance:
+            a job already tagged with it that has not failed or been cancelled is returned
+            instead of starting another, and a new job is tagged with it (metadata
+            ``airflow_task``).
         """
         from airflow_provider_openai_adv.hooks import legacy as old
 
@@ -364,7 +394,26 @@ class OpenAIAdvHook(BaseHook):
         if self.use_legacy(legacy):
             return self.client.post("fine-tunes", old.legacy_fine_tune_body(arguments), safe_to_repeat=False)
         check.require_text("model", model)
-        return self.client.post("fine_tuning/jobs", old.current_fine_tune_body(arguments), safe_to_repeat=False)
+        body = old.current_fine_tune_body(arguments)
+        if reattach_key:
+            earlier = self._job_tagged(reattach_key)
+            if earlier is not None:
+                return earlier
+            body["metadata"] = {**(body.get("metadata") or {}), old.REATTACH_TAG: reattach_key}
+        return self.client.post("fine_tuning/jobs", body, safe_to_repeat=False)
+
+    def _job_tagged(self, key: str) -> dict[str, Any] | None:
+        from airflow_provider_openai_adv.hooks.legacy import REATTACH_TAG
+        from airflow_provider_openai_adv.status import FineTuneStatus
+
+        for job in self.list_fine_tunes(metadata={REATTACH_TAG: key}):
+            status = FineTuneStatus.of(job)
+            if status not in (FineTuneStatus.FAILED, FineTuneStatus.CANCELLED):
+                self.log.info(
+                    "Re-attaching to fine-tuning job %s (%s), started earlier for %s", job["id"], job.get("status"), key
+                )
+                return job
+        return None
 
     def list_fine_tunes(
         self, *, limit: int | None = None, metadata: dict[str, str] | None = None, legacy: bool | None = None
@@ -393,6 +442,36 @@ class OpenAIAdvHook(BaseHook):
             events = self.client.get(path)["data"]
             return events[:limit] if limit else events
         return list(self.client.paginate(path, limit=limit))
+
+    # The waiting side of fine-tunes, for triggers: the same calls without blocking the loop.
+
+    async def async_client(self) -> AsyncOpenAIClient:
+        """The asyncio client, built from the connection fetched without blocking."""
+        if "async_client_" not in self.__dict__:
+            from airflow_provider_openai_adv.client.aio import AsyncOpenAIClient
+            from airflow_provider_openai_adv.hooks.connection import client_config
+
+            if "connection" not in self.__dict__:  # use_legacy() reads it too
+                self.__dict__["connection"] = await self.aget_connection(self.conn_id)
+            self.__dict__["async_client_"] = AsyncOpenAIClient(client_config(self.connection, **self._overrides))
+        return self.__dict__["async_client_"]
+
+    async def aretrieve_fine_tune(self, fine_tune_id: str, *, legacy: bool | None = None) -> dict[str, Any]:
+        client = await self.async_client()
+        return await client.get(self._fine_tune_path(fine_tune_id, legacy))
+
+    async def alist_fine_tune_events(
+        self, fine_tune_id: str, *, limit: int = 50, legacy: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest events (one page): enough to report progress between two polls."""
+        client = await self.async_client()
+        path = self._fine_tune_path(fine_tune_id, legacy, "events")
+        params = None if self.use_legacy(legacy) else {"limit": limit}
+        return (await client.get(path, params))["data"]
+
+    async def aclose(self) -> None:
+        if "async_client_" in self.__dict__:
+            await self.__dict__.pop("async_client_").aclose()
 
     def _fine_tune_path(self, fine_tune_id: str, legacy: bool | None, action: str = "") -> str:
         check.require_text("fine_tune_id", fine_tune_id)

@@ -31,7 +31,13 @@ _MODULES = {
     ),
     "moderations": ("OpenAICreateModerationOperator",),
     "engines": ("OpenAIListEnginesOperator", "OpenAIRetrieveEngineOperator"),
+    # Beyond the 24 actions: the steps of a fine-tune pipeline.
+    "datasets": ("OpenAICheckFineTuneDataOperator",),
+    "evaluation": ("OpenAIEvaluateModelOperator",),
 }
+ACTIONS = frozenset(
+    name for module, names in _MODULES.items() if module not in ("datasets", "evaluation") for name in names
+)
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_MODULE_OF)

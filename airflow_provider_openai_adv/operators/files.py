@@ -14,6 +14,8 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
     :param purpose: ``fine-tune``, ``batch``, ``assistants``, ``vision``, ``user_data`` or ``evals``.
     :param filename: the name OpenAI records; the file's own name by default.
     :param expires_after: e.g. ``{"anchor": "created_at", "seconds": 86400}``.
+    :param check_data: check a ``fine-tune`` file's examples before uploading it (default);
+        bad data fails the task naming its lines, and nothing is uploaded.
     """
 
     hook_method = "upload_file"
@@ -26,6 +28,7 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
         purpose: str,
         filename: str | None = None,
         expires_after: dict[str, Any] | None = None,
+        check_data: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(api_params=api_arguments(locals()), **kwargs)

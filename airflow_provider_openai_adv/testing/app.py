@@ -255,6 +255,10 @@ class EmulatorApp:
                 self.add_limit(RateLimit(**body))
             elif action == ("DELETE", "limits"):
                 self.limits = ()
+            elif action == ("POST", "fine_tune_timings"):
+                from airflow_provider_openai_adv.testing.fine_tuning import set_timings
+
+                set_timings(self.state, **body)
             elif action == ("POST", "clock"):
                 self.state.clock.advance(float(body.get("advance", 0)))
             elif action == ("GET", "requests"):

@@ -184,11 +184,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any key)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--storage-dir", default=None, help="where uploaded files are kept")
+    parser.add_argument(
+        "--fine-tune-seconds",
+        default=None,
+        metavar="V,Q,R",
+        help="seconds fine-tune jobs spend validating, queued and running (default 1,1,3)",
+    )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     emulator = OpenAIEmulator(
         args.host, args.port, api_key=args.api_key, latency=args.latency, storage_dir=args.storage_dir
     )
+    if args.fine_tune_seconds:
+        validating, queued, running = (float(part) for part in args.fine_tune_seconds.split(","))
+        emulator.set_fine_tune_timings(validating=validating, queued=queued, running=running)
     sock = _bind(args.host, args.port)
     print(f"OpenAI emulator listening on http://{args.host}:{sock.getsockname()[1]}/v1", flush=True)
     try:

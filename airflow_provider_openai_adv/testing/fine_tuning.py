@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 ORG = "emulator"  # the organisation in fine-tuned model names
 ORGANIZATION_ID = "org-emulator"
-CHAT_BASES = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-3.5-turbo")
+CHAT_BASES = ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-3.5-turbo")
 COMPLETION_BASES = ("davinci-002", "babbage-002")
 LEGACY_BASES = ("ada", "babbage", "curie", "davinci")  # the 2023 API's base models: prompt/completion data
 TERMINAL = ("succeeded", "failed", "cancelled")

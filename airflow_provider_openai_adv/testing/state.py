@@ -18,6 +18,7 @@ T = TypeVar("T")
 BASE_MODELS: dict[str, str] = {
     "gpt-4o": "system",
     "gpt-4o-mini": "system",
+    "gpt-4o-mini-2024-07-18": "system",
     "gpt-4.1": "system",
     "gpt-4.1-mini": "system",
     "gpt-3.5-turbo": "openai",

@@ -11,6 +11,7 @@ import pytest
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from tests.contract.openapi import validate_exchange, validate_schema
+from tests.fine_tuning import training_jsonl
 
 MESSAGES = [
     {"role": "system", "content": "Be brief."},
@@ -27,7 +28,7 @@ def run_every_action(tmp_path) -> None:
     hook.create_chat_completion(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     hook.create_embeddings(input=["one", "two"], model="text-embedding-3-small", dimensions=32)
     source = tmp_path / "train.jsonl"
-    source.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    source.write_bytes(training_jsonl())
     uploaded = hook.upload_file(source, purpose="fine-tune")
     hook.list_files(purpose="fine-tune")
     hook.list_files(limit=1)

@@ -12,6 +12,7 @@ from airflow_provider_openai_adv.exceptions import (
     PermissionDeniedError,
 )
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from tests.fine_tuning import training_jsonl
 
 CONN_ENV = "AIRFLOW_CONN_OPENAI_ADV_DEFAULT"
 USER_SAYS_HI = [{"role": "user", "content": "hi there"}]
@@ -193,7 +194,7 @@ def test_embeddings_are_deterministic(openai_emulator):
 def test_files_go_up_are_listed_read_and_deleted(openai_emulator, tmp_path):
     hook = OpenAIAdvHook()
     source = tmp_path / "train.jsonl"
-    source.write_text('{"messages": []}\n')
+    source.write_bytes(training_jsonl())
     uploaded = hook.upload_file(source, purpose="fine-tune")
     assert uploaded["purpose"] == "fine-tune" and uploaded["filename"] == "train.jsonl"
     assert [f["id"] for f in hook.list_files(purpose="fine-tune")] == [uploaded["id"]]
@@ -210,6 +211,14 @@ def test_uploading_a_missing_file_fails_before_any_request(openai_emulator, tmp_
     with pytest.raises(OpenAIValidationError, match="file: .*missing.jsonl does not exist"):
         OpenAIAdvHook().upload_file(tmp_path / "missing.jsonl", purpose="fine-tune")
     assert openai_emulator.requests == []
+
+
+def test_fine_tune_data_is_checked_before_upload_unless_told_otherwise(openai_emulator):
+    bad = b'{"messages": [{"role": "user", "content": "hi"}]}\n' * 12
+    with pytest.raises(OpenAIValidationError, match="^file: .*line 1: .*no assistant message"):
+        OpenAIAdvHook().upload_file(bad, purpose="fine-tune", filename="bad.jsonl")
+    assert openai_emulator.requests == []
+    assert OpenAIAdvHook().upload_file(bad, purpose="fine-tune", filename="bad.jsonl", check_data=False)["id"]
 
 
 def test_list_files_returns_all_pages_or_a_limit(openai_emulator):

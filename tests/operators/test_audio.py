@@ -9,7 +9,7 @@ import pytest
 
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICreateTranscriptionOperator, OpenAICreateTranslationOperator
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import airflow_provider_openai_adv.operators as operators
 from airflow_provider_openai_adv.operators.base import DeltaLog, OpenAIAdvBaseOperator, api_arguments
 
-ALL = [getattr(operators, name) for name in operators.__all__]
+ALL = [getattr(operators, name) for name in sorted(operators.ACTIONS)]
 
 
 def test_there_is_one_operator_per_action():

@@ -8,7 +8,7 @@ import pytest
 
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICreateEmbeddingsOperator
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 
 def test_a_small_result_goes_to_xcom_whole(make_dag, run_dag, openai_emulator):

@@ -12,9 +12,10 @@ from airflow_provider_openai_adv.operators import (
     OpenAIRetrieveFileOperator,
     OpenAIUploadFileOperator,
 )
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
+from tests.fine_tuning import training_jsonl
 
-TRAINING = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+TRAINING = training_jsonl()
 
 
 @pytest.fixture
@@ -76,6 +77,15 @@ def test_list_returns_every_page_without_a_limit(make_dag, run_dag, openai_emula
     with make_dag() as dag:
         OpenAIListFilesOperator(task_id="list", order="asc")
     assert [f["filename"] for f in run_dag(dag).value("list")] == ["0.jsonl", "1.jsonl", "2.jsonl"]
+
+
+def test_bad_training_data_is_refused_naming_its_line_before_any_upload(openai_emulator, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(TRAINING + b'{"messages": [{"role": "user", "content": "no answer"}]}\n')
+    task = OpenAIUploadFileOperator(task_id="upload", file=str(bad), purpose="fine-tune")
+    with pytest.raises(OpenAIValidationError, match=r"^file: bad.jsonl is not valid chat fine-tuning data: line 13"):
+        task.execute(context={})
+    assert openai_emulator.requests == []
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from airflow_provider_openai_adv.operators import (
     OpenAIListFineTunesOperator,
     OpenAIRetrieveFineTuneOperator,
 )
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 EXAMPLES = [
     {"messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": str(2 * i)}]}
@@ -24,6 +24,8 @@ EXAMPLES = [
 
 @pytest.fixture
 def training_file_id(openai_emulator, tmp_path):
+    """Uploaded chat data; jobs stay in progress for minutes (of emulator time), so they can be cancelled."""
+    openai_emulator.set_fine_tune_timings(validating=300, queued=300, running=600)
     from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 
     path = tmp_path / "train.jsonl"
@@ -40,12 +42,19 @@ def test_create_sends_hyperparameters_as_the_supervised_method(make_dag, run_dag
             metadata={"team": "{{ dag.owner }}"},
         )  # fmt: skip
     job = run_dag(dag).value("create")
-    assert openai_emulator.requests[-1].path == "/v1/fine_tuning/jobs"
-    assert openai_emulator.requests[-1].json() == {
+    lookup, create = openai_emulator.requests
+    tag = create.json()["metadata"]["airflow_task"]
+    assert tag.startswith(f"{dag.dag_id}/create/manual__") and tag.endswith("/-1")
+    assert (lookup.method, lookup.path, lookup.query) == (
+        "GET",
+        "/v1/fine_tuning/jobs",
+        {"metadata[airflow_task]": tag},
+    )
+    assert create.json() == {
         "training_file": training_file_id,
         "model": "gpt-4o-mini",
         "suffix": "demo",
-        "metadata": {"team": "airflow"},
+        "metadata": {"team": "airflow", "airflow_task": tag},
         "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}},
     }
     assert job["object"] == "fine_tuning.job" and job["id"].startswith("ftjob-")

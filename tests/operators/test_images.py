@@ -13,7 +13,7 @@ from airflow_provider_openai_adv.operators import (
     OpenAICreateImageVariationOperator,
 )
 from airflow_provider_openai_adv.testing.png import encode_png, png_size
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from airflow_provider_openai_adv.operators import (
     OpenAIListEnginesOperator,
     OpenAIRetrieveEngineOperator,
 )
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 FINE_TUNED = "ft:gpt-4o-mini:emulator::abc12345"
 

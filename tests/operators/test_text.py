@@ -10,7 +10,7 @@ from airflow_provider_openai_adv.operators import (
     OpenAICreateCompletionOperator,
     OpenAICreateEditOperator,
 )
-from tests.operators.conftest import names_argument
+from tests.dag_runs import names_argument
 
 HI = [{"role": "user", "content": "Say hi to {{ dag.dag_id }}"}]
 

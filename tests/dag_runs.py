@@ -1,4 +1,4 @@
-"""Running operators the way Airflow does: in a DAG, with templating and XCom, via ``dag.test()``.
+"""Running tasks the way Airflow does: in a DAG, with templating and XCom, via ``dag.test()``.
 
 ``dag.test()`` runs only DAGs known to the metadata database, so each test DAG is
 written there first (``register``); the tasks then run in-process against the emulator.

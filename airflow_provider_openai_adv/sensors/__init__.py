@@ -1,0 +1,1 @@
+"""Sensors: waiting for OpenAI jobs, poking, rescheduling or deferring."""

@@ -1,0 +1,1 @@
+"""Deferrable triggers: waiting for OpenAI jobs without holding a worker slot."""
