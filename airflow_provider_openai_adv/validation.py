@@ -8,7 +8,7 @@ at once which argument to fix. No Airflow import here: the hook calls these too.
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Any
 
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
@@ -74,13 +74,6 @@ def require_messages(name: str, messages: Any) -> None:
 
 
 CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-
-
-def reject_unexpected(arguments: dict[str, Any], unsupported: Iterable[str], reason: str) -> None:
-    """Refuse arguments that the chosen endpoint does not take."""
-    for name in unsupported:
-        if arguments.get(name) is not None:
-            raise fail(name, reason)
 
 
 def png_dimensions(header: bytes) -> tuple[int, int]:
