@@ -8,20 +8,16 @@ downloads, text transcripts) are checked on the request side only.
 
 from __future__ import annotations
 
-import json
-import wave
-
 import pytest
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.testing.png import encode_png
 from tests.contract.openapi import validate_recorded
+from tests.fine_tuning import training_jsonl
+from tests.media import make_wav
 
 LEGACY_PATHS = ("/v1/edits", "/v1/fine-tunes", "/v1/engines")
 CHAT = [{"role": "user", "content": "Say something about rivers."}]
-EXAMPLES = [
-    {"messages": [{"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": f"A{i}"}]} for i in range(10)
-]
 
 
 @pytest.fixture
@@ -29,13 +25,9 @@ def inputs(tmp_path):
     image = tmp_path / "square.png"
     image.write_bytes(encode_png(256, 256, seed=5))
     audio = tmp_path / "speech.wav"
-    with wave.open(str(audio), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(8000)
-        handle.writeframes(b"\x00\x00" * 8000)
+    audio.write_bytes(make_wav(1, rate=8000))
     training = tmp_path / "train.jsonl"
-    training.write_text("".join(json.dumps(example) + "\n" for example in EXAMPLES))
+    training.write_bytes(training_jsonl())
     return {"image": image, "audio": audio, "training": training, "out": tmp_path / "out"}
 
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
-import wave
 
 import pytest
 
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICreateTranscriptionOperator, OpenAICreateTranslationOperator
 from tests.dag_runs import names_argument
+from tests.media import make_wav
 
 
 @pytest.fixture
 def speech(tmp_path):
     """Two seconds of silence as a real WAV file."""
     path = tmp_path / "meeting.wav"
-    with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(b"\x00\x00" * 16000)
+    path.write_bytes(make_wav(2, rate=8000))
     return path
 
 

@@ -28,7 +28,7 @@ from airflow_provider_openai_adv.testing.fine_tuning import (
 )
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
 from airflow_provider_openai_adv.testing.routes import ROUTER
-from airflow_provider_openai_adv.testing.routes.common import check_choice, paginate, require
+from airflow_provider_openai_adv.testing.routes.common import check_choice, optional, paginate, require
 from airflow_provider_openai_adv.testing.state import EmulatorState
 
 COMMON_HYPERPARAMETERS = ("batch_size", "learning_rate_multiplier", "n_epochs")
@@ -81,13 +81,6 @@ def check_number(value: Any, param: str, *, auto: bool = True) -> None:
         raise invalid(
             f"Invalid '{param}': {value} is out of range; expected {bound}.", param=param, code="invalid_value"
         )
-
-
-def _optional(body: dict[str, Any], name: str, kinds: type | tuple[type, ...]) -> Any:
-    value = body.get(name)
-    if value is not None and not isinstance(value, kinds):
-        raise invalid(f"Invalid type for '{name}'.", param=name, code="invalid_type")
-    return value
 
 
 def _fine_tune_file(request: Request, file_id: Any, param: str) -> dict[str, Any]:
@@ -397,12 +390,12 @@ def create_fine_tune(request: Request) -> Response:
     ):
         if body.get(name) is not None:
             check_number(body[name], name, auto=False)
-    _optional(body, "classification_positive_class", str)
-    betas = _optional(body, "classification_betas", list)
+    optional(body, "classification_positive_class", str)
+    betas = optional(body, "classification_betas", list)
     if betas is not None and any(isinstance(beta, bool) or not isinstance(beta, (int, float)) for beta in betas):
         raise invalid("Invalid 'classification_betas': expected a list of numbers.", param="classification_betas")
     legacy_params: dict[str, Any] = {"prompt_loss_weight": body.get("prompt_loss_weight") or 0.01}
-    if _optional(body, "compute_classification_metrics", bool):
+    if optional(body, "compute_classification_metrics", bool):
         if validation is None:
             raise invalid(
                 "Classification metrics are computed on a 'validation_file'; give one.", param="validation_file"
