@@ -482,9 +482,8 @@ class OpenAIAdvHook(BaseHook):
 
     def create_moderation(self, *, input: Any, model: str | None = None) -> dict[str, Any]:  # noqa: A002
         """``POST /moderations``: text (or text and images) checked against the usage policies."""
-        if isinstance(input, (list, tuple)) and input and all(isinstance(item, dict) for item in input):
-            pass  # multi-modal parts: the API checks their shape
-        else:
+        multi_modal = isinstance(input, (list, tuple)) and input and all(isinstance(item, dict) for item in input)
+        if not multi_modal:  # text parts and image parts are checked by the API itself
             check.require_texts("input", input)
         return self.client.post("moderations", _without_none({"input": input, "model": model}))
 

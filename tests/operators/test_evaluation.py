@@ -111,8 +111,8 @@ def test_a_fine_tuned_model_beats_its_base_model(
 
 
 def test_the_gate_fails_the_task_when_the_candidate_is_below_min_score(make_dag, run_dag, openai_emulator, eval_file):
-    with make_dag() as dag:
-        OpenAIEvaluateModelOperator(
+    def gate():
+        return OpenAIEvaluateModelOperator(
             task_id="evaluate",
             eval_file=eval_file,
             models=["gpt-4o-mini"],
@@ -120,19 +120,15 @@ def test_the_gate_fails_the_task_when_the_candidate_is_below_min_score(make_dag,
             gate_metric="contains",
             min_score=0.9,
         )
+
+    with make_dag() as dag:
+        gate()
     outcome = run_dag(dag)
     assert outcome.state == "failed" and outcome.task_states[("evaluate", -1)] == "failed"
 
     from airflow.sdk.exceptions import AirflowFailException
 
-    task = OpenAIEvaluateModelOperator(
-        task_id="evaluate",
-        eval_file=eval_file,
-        models=["gpt-4o-mini"],
-        metrics=["contains"],
-        gate_metric="contains",
-        min_score=0.9,
-    )
+    task = gate()
     with pytest.raises(
         AirflowFailException,
         match=r"^Quality gate failed: gpt-4o-mini scored 0\.000 on contains, below min_score 0\.9$",
