@@ -14,13 +14,13 @@ on every metric that applies, so errors count against the model.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_openai_adv import safe_json
 from airflow_provider_openai_adv import validation as check
 
 METRICS = ("exact_match", "contains", "regex", "json_valid", "cosine")
@@ -74,9 +74,9 @@ def parse_eval_set(text: str, *, argument: str = "eval_file") -> list[Example]:
         if not line.strip():
             continue
         try:
-            example = _parse_example(json.loads(line), default_id=str(number))
-        except json.JSONDecodeError:
-            raise check.fail(argument, f"line {number}: not valid JSON") from None
+            example = _parse_example(safe_json.loads(line), default_id=str(number))
+        except safe_json.UnsafeJSONError as problem:
+            raise check.fail(argument, f"line {number}: {problem}") from None
         except ValueError as problem:  # OpenAIValidationError is one too
             raise check.fail(argument, f"line {number}: {problem}") from None
         if example.id in seen:
@@ -136,8 +136,8 @@ def regex(answer: str, pattern: str) -> float:
 def json_valid(answer: str) -> float:
     """1 when the whole answer parses as JSON (a fenced code block does not)."""
     try:
-        json.loads(answer)
-    except ValueError:
+        safe_json.loads(answer)
+    except safe_json.UnsafeJSONError:
         return 0.0
     return 1.0
 

@@ -4,26 +4,64 @@ One hierarchy for every layer. No Airflow import here: the client raises these t
 
 Every message carries what is needed to act on a failure — the HTTP status, OpenAI's
 ``error.type``, ``error.code``, ``param``, ``error.message`` and the ``x-request-id`` —
-and never the API key: messages pass through :func:`redact_secrets` before they are
-stored, and OpenAI's own "Incorrect API key provided: sk-…" text is masked too.
+and never the API key: whatever a server or a library says is passed through
+:func:`redact_secrets` *after* it has been decoded, so an escaped key (``\\u002d`` for
+``-``) is masked as surely as a plain one. OpenAI's own "Incorrect API key provided:
+sk-…" text is masked too.
+
+:func:`is_permanent` tells the errors that no retry can fix (a bad argument, a 400, an
+exhausted quota) from those worth another try; operators fail at once on the former.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 # OpenAI quotes (part of) a wrong key back in its 401 message; keys look like
 # ``sk-...``, ``sk-proj-...``, ``sess-...``. Mask any such token, whatever its length.
 _KEY_PATTERN = re.compile(r"\b(?:sk|sess|rk)-[A-Za-z0-9_\-*]{4,}")
+REDACTED = "***"
+
+
+def _spellings(secret: str) -> set[str]:
+    """The ways a secret may appear in text: as is, repr- or JSON-escaped, URL-encoded."""
+    return {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe="")} - {""}
 
 
 def redact_secrets(text: str, *secrets: str | None) -> str:
-    """Return ``text`` with every given secret and every API-key-shaped token masked."""
+    """Return ``text`` with every given secret (in any common escaping) and every
+    API-key-shaped token masked."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
-    return _KEY_PATTERN.sub("***", text)
+            for spelling in sorted(_spellings(secret), key=len, reverse=True):
+                text = text.replace(spelling, REDACTED)
+    return _KEY_PATTERN.sub(REDACTED, text)
+
+
+def redacted_excerpt(content: bytes | str, limit: int, *secrets: str | None) -> str:
+    """At most ``limit`` characters of ``content`` as text, redacted.
+
+    Redaction runs on more than is kept, so a secret that starts inside the kept part
+    is masked whole and the cut can never leave a fragment of it behind.
+    """
+    margin = 4 * max((len(secret) for secret in secrets if secret), default=0) + 16
+    head = content[: 4 * limit + margin]
+    text = redact_secrets(head if isinstance(head, str) else head.decode("utf-8", "replace"), *secrets)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def redact_value(value: Any, *secrets: str | None) -> Any:
+    """:func:`redact_secrets` applied to every string in a decoded JSON value."""
+    if isinstance(value, str):
+        return redact_secrets(value, *secrets)
+    if isinstance(value, dict):
+        return {redact_secrets(str(key), *secrets): redact_value(item, *secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_value(item, *secrets) for item in value]
+    return value
 
 
 class OpenAIAdvError(Exception):
@@ -32,6 +70,11 @@ class OpenAIAdvError(Exception):
 
 class OpenAIValidationError(OpenAIAdvError, ValueError):
     """An argument is invalid; raised before any request is sent."""
+
+
+class InvalidResponseError(OpenAIAdvError):
+    """A successful answer that is not what the API sends: not JSON, nested beyond
+    reason, too large, or missing what the endpoint always returns."""
 
 
 class APIConnectionError(OpenAIAdvError):
@@ -46,6 +89,15 @@ class APIConnectionError(OpenAIAdvError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not answer within the connect or read timeout."""
+
+
+class TLSVerificationError(APIConnectionError):
+    """The server's certificate could not be verified. Retrying cannot help: trust the
+    right CA (the connection's ``ca_bundle`` extra, ``REQUESTS_CA_BUNDLE`` or
+    ``SSL_CERT_FILE``) or fix the server."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, may_have_reached_server=False)
 
 
 class APIStatusError(OpenAIAdvError):
@@ -76,7 +128,7 @@ class APIStatusError(OpenAIAdvError):
         self.param = param
         self.request_id = request_id
         self.body = body
-        self.headers = headers or {}  # response headers, lower-cased (no secrets in them)
+        self.headers = headers or {}  # response headers, lower-cased and redacted
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -143,7 +195,7 @@ class InternalServerError(APIStatusError):
 
 
 class StreamError(OpenAIAdvError):
-    """A server-sent-events stream carried an error event or ended before ``[DONE]``."""
+    """A server-sent-events stream carried an error event, broke, or ended before ``[DONE]``."""
 
     def __init__(self, message: str, *, error: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -163,6 +215,9 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     )
 }
 
+# Answers that say the request itself is wrong: sending it again gets the same answer.
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 422})
+
 
 def status_error_class(status_code: int, code: str | None, error_type: str | None) -> type[APIStatusError]:
     """Pick the most specific exception class for an HTTP error answer."""
@@ -171,3 +226,10 @@ def status_error_class(status_code: int, code: str | None, error_type: str | Non
     if status_code >= 500:
         return InternalServerError
     return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """True for an error that no retry, by the client or by Airflow, can fix."""
+    if isinstance(error, (OpenAIValidationError, TLSVerificationError, InsufficientQuotaError)):
+        return True
+    return isinstance(error, APIStatusError) and error.status_code in PERMANENT_STATUSES

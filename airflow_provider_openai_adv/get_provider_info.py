@@ -38,6 +38,12 @@ CONNECTION_EXTRAS: dict[str, dict[str, Any]] = {
         "schema": {"type": ["integer", "null"], "default": 2},
         "description": "Retries of a failed request (rate limits, 5xx, network errors).",
     },
+    "ca_bundle": {
+        "label": "CA bundle (path)",
+        "schema": {"type": ["string", "null"]},
+        "description": "A PEM file of the certificate authorities to trust (optional; default: "
+        "REQUESTS_CA_BUNDLE or SSL_CERT_FILE, else the certifi roots).",
+    },
 }
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden_fields": ["schema", "login", "port", "extra"],
@@ -49,6 +55,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "project": "proj_... (optional)",
         "timeout": "600",
         "max_retries": "2",
+        "ca_bundle": "/etc/ssl/certs/corporate-ca.pem (optional)",
     },
 }
 
@@ -84,18 +91,20 @@ def get_provider_info() -> dict[str, Any]:
                         "embeddings",
                         "audio",
                         "files",
-                        "fine_tunes",
+                        "fine_tuning",
                         "moderations",
                         "engines",
-                        "datasets",
+                        "training_data",
                         "evaluation",
                     )  # fmt: skip
                 ],
             }
         ],
-        "sensors": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.sensors.fine_tune"]}],
-        "triggers": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.triggers.fine_tune"]}],
-        "extra-links": [f"{PACKAGE}.operators.fine_tunes.OpenAIFineTuneJobLink"],
+        "sensors": [
+            {"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.sensors.job", f"{PACKAGE}.sensors.fine_tuning"]}
+        ],
+        "triggers": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.triggers.job"]}],
+        "extra-links": [f"{PACKAGE}.operators.fine_tuning.OpenAIFineTuneJobLink"],
         "connection-types": [
             {
                 "hook-class-name": f"{PACKAGE}.hooks.openai_adv.OpenAIAdvHook",

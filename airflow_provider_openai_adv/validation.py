@@ -2,13 +2,16 @@
 
 Each check raises :class:`~airflow_provider_openai_adv.exceptions.OpenAIValidationError`
 (a ``ValueError``) whose message starts with the argument's name, so a DAG author sees
-at once which argument to fix. No Airflow import here: the hook calls these too.
+at once which argument to fix. The limits are OpenAI's, as its API specification states
+them (``tests/contract/test_limits.py`` checks each against the spec). One ``check_*``
+per action, called by the hook; no Airflow import here.
 """
 
 from __future__ import annotations
 
+import re
 import struct
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
@@ -20,28 +23,44 @@ def fail(name: str, problem: str) -> OpenAIValidationError:
     return OpenAIValidationError(f"{name}: {problem}")
 
 
-def require_text(name: str, value: Any) -> str:
-    """A non-empty string."""
+# -- building blocks --------------------------------------------------------------------
+
+
+def require_text(name: str, value: Any, *, max_length: int | None = None) -> str:
+    """A non-empty string (of at most ``max_length`` characters)."""
     if not isinstance(value, str):
         raise fail(name, f"expected text, got {type(value).__name__}")
     if not value.strip():
         raise fail(name, "must not be empty")
+    if max_length is not None and len(value) > max_length:
+        raise fail(name, f"is {len(value)} characters long; at most {max_length} are allowed")
     return value
 
 
-def require_texts(name: str, value: Any) -> None:
+def optional_text(name: str, value: Any, *, max_length: int | None = None) -> None:
+    if value is not None:
+        require_text(name, value, max_length=max_length)
+
+
+def require_texts(name: str, value: Any, *, max_items: int | None = None) -> None:
     """A non-empty string, or a non-empty list of non-empty strings (or of token arrays)."""
     if isinstance(value, str):
         require_text(name, value)
         return
     if not isinstance(value, (list, tuple)) or not value:
         raise fail(name, "expected text or a non-empty list")
+    if all(_is_token(item) for item in value):
+        return  # one token array
+    if max_items is not None and len(value) > max_items:
+        raise fail(name, f"has {len(value)} items; one request takes at most {max_items}")
     for index, item in enumerate(value):
-        if isinstance(item, int) and not isinstance(item, bool):
-            continue  # a token id
-        if isinstance(item, (list, tuple)) and item and all(isinstance(t, int) for t in item):
+        if isinstance(item, (list, tuple)) and item and all(_is_token(token) for token in item):
             continue  # a token array
         require_text(f"{name}[{index}]", item)
+
+
+def _is_token(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def require_range(name: str, value: Any, low: float, high: float | None = None, *, integer: bool = False) -> None:
@@ -49,7 +68,7 @@ def require_range(name: str, value: Any, low: float, high: float | None = None, 
     if value is None:
         return
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
         raise fail(name, f"expected {'a whole number' if integer else 'a number'}, got {value!r}")
     if value < low or (high is not None and value > high):
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
@@ -63,27 +82,30 @@ def require_choice(name: str, value: Any, choices: Collection[Any]) -> None:
         raise fail(name, f"{value!r} is not supported; expected one of {listed}")
 
 
-def require_messages(name: str, messages: Any) -> None:
-    """Chat messages: a non-empty list of objects with a known role."""
-    if not isinstance(messages, (list, tuple)) or not messages:
-        raise fail(name, "expected a non-empty list of messages")
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or "role" not in message:
-            raise fail(f"{name}[{index}]", "expected an object with 'role' and 'content'")
-        require_choice(f"{name}[{index}].role", message["role"], CHAT_ROLES)
+def require_auto_or_range(name: str, value: Any, low: float, high: float | None, *, integer: bool) -> None:
+    """``"auto"``, or a number in range (fine-tuning hyperparameters)."""
+    if value != "auto":
+        require_range(name, value, low, high, integer=integer)
 
 
-CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+METADATA_PAIRS, METADATA_KEY_LENGTH, METADATA_VALUE_LENGTH = 16, 64, 512
 
 
-def png_dimensions(header: bytes) -> tuple[int, int]:
-    """Width and height from the first 24 bytes of a PNG; raises ``ValueError`` otherwise."""
-    if len(header) < 24 or not header.startswith(PNG_SIGNATURE) or header[12:16] != b"IHDR":
-        raise ValueError("not a PNG image")
-    return struct.unpack(">II", header[16:24])
+def check_metadata(name: str, value: Any) -> None:
+    """OpenAI's metadata: at most 16 pairs of text, keys up to 64 characters, values up to 512."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise fail(name, f"expected an object of text pairs, got {type(value).__name__}")
+    if len(value) > METADATA_PAIRS:
+        raise fail(name, f"has {len(value)} pairs; at most {METADATA_PAIRS} are allowed")
+    for key, item in value.items():
+        require_text(f"{name} key", key, max_length=METADATA_KEY_LENGTH)
+        if not isinstance(item, str) or len(item) > METADATA_VALUE_LENGTH:
+            raise fail(f"{name}[{key}]", f"values are text of at most {METADATA_VALUE_LENGTH} characters")
 
 
-# -- per-action rules -------------------------------------------------------------------
+# -- text -------------------------------------------------------------------------------
 
 SAMPLING_RANGES = {
     "temperature": (0, 2),
@@ -91,20 +113,111 @@ SAMPLING_RANGES = {
     "presence_penalty": (-2, 2),
     "frequency_penalty": (-2, 2),
 }
+MAX_STOP_SEQUENCES = 4
+MAX_N = 128
+CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TOP_LOGPROBS = 20
+MAX_COMPLETION_LOGPROBS = 5
+MAX_BEST_OF = 20
+EDIT_MAX_N = 20
 
 
-def check_sampling(params: dict[str, Any], *, max_n: int = 128) -> None:
+def check_sampling(params: dict[str, Any], *, max_n: int = MAX_N) -> None:
     """Ranges shared by completions, chat and edits."""
     for name, (low, high) in SAMPLING_RANGES.items():
         require_range(name, params.get(name), low, high)
     require_range("n", params.get("n"), 1, max_n, integer=True)
-    for name in ("max_tokens", "max_completion_tokens"):
-        require_range(name, params.get(name), 1, integer=True)
+    require_range("max_tokens", params.get("max_tokens"), 0, integer=True)
+    require_range("max_completion_tokens", params.get("max_completion_tokens"), 1, integer=True)
     stop = params.get("stop")
-    stop_list = isinstance(stop, (list, tuple)) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)
-    if stop is not None and not isinstance(stop, str) and not stop_list:
-        raise fail("stop", "expected a string or a list of at most 4 strings")
+    stops_ok = isinstance(stop, (list, tuple)) and len(stop) <= MAX_STOP_SEQUENCES and all(
+        isinstance(item, str) for item in stop
+    )
+    if stop is not None and not isinstance(stop, str) and not stops_ok:
+        raise fail("stop", f"expected a string or a list of at most {MAX_STOP_SEQUENCES} strings")
+    logit_bias = params.get("logit_bias")
+    if logit_bias is not None:
+        if not isinstance(logit_bias, dict):
+            raise fail("logit_bias", "expected an object of token id → bias")
+        for token, bias in logit_bias.items():
+            require_range(f"logit_bias[{token}]", bias, -100, 100)
 
+
+def check_completion(model: Any, prompt: Any, params: dict[str, Any]) -> None:
+    require_text("model", model)
+    require_texts("prompt", prompt)
+    check_sampling(params)
+    require_range("best_of", params.get("best_of"), 0, MAX_BEST_OF, integer=True)
+    require_range("logprobs", params.get("logprobs"), 0, MAX_COMPLETION_LOGPROBS, integer=True)
+
+
+def check_chat(model: Any, messages: Any, params: dict[str, Any]) -> None:
+    require_text("model", model)
+    require_messages("messages", messages)
+    check_sampling(params)
+    require_range("top_logprobs", params.get("top_logprobs"), 0, MAX_TOP_LOGPROBS, integer=True)
+    if params.get("top_logprobs") is not None and params.get("logprobs") is not True:
+        raise fail("top_logprobs", "needs logprobs=True")
+    check_response_format(params.get("response_format"))
+    check_metadata("metadata", params.get("metadata"))
+    tools = params.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(tool, dict) for tool in tools)):
+        raise fail("tools", "expected a list of tool objects")
+
+
+def require_messages(name: str, messages: Any) -> None:
+    """Chat messages: a non-empty list of objects with a known role, each with its content.
+
+    Only an assistant message that calls tools (or a function) may leave ``content`` out.
+    """
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise fail(name, "expected a non-empty list of messages")
+    for index, message in enumerate(messages):
+        where = f"{name}[{index}]"
+        if not isinstance(message, dict) or "role" not in message:
+            raise fail(where, "expected an object with 'role' and 'content'")
+        require_choice(f"{where}.role", message["role"], CHAT_ROLES)
+        content = message.get("content")
+        calls = message.get("tool_calls") or message.get("function_call")
+        if content is None and not (message["role"] == "assistant" and calls):
+            raise fail(f"{where}.content", "is missing; only an assistant message calling tools may leave it out")
+        if content is not None and not isinstance(content, (str, list)):
+            raise fail(f"{where}.content", f"expected text or a list of parts, got {type(content).__name__}")
+        if isinstance(content, list) and not all(isinstance(part, dict) and "type" in part for part in content):
+            raise fail(f"{where}.content", "a list of content parts must hold objects with a 'type'")
+
+
+def check_response_format(value: Any) -> None:
+    """``{"type": "text" | "json_object" | "json_schema", ...}``; a schema needs a name and a schema."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise fail("response_format", f"expected an object with a 'type', got {type(value).__name__}")
+    require_choice("response_format.type", value.get("type"), RESPONSE_FORMATS)
+    if value.get("type") is None:
+        raise fail("response_format.type", f"is missing; expected one of {', '.join(RESPONSE_FORMATS)}")
+    if value["type"] != "json_schema":
+        return
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict):
+        raise fail("response_format.json_schema", "is missing; give {'name': ..., 'schema': {...}}")
+    name = spec.get("name")
+    if not isinstance(name, str) or not SCHEMA_NAME.match(name):
+        raise fail("response_format.json_schema.name", "must be 1 to 64 letters, digits, '_' or '-'")
+    if spec.get("schema") is not None and not isinstance(spec["schema"], dict):
+        raise fail("response_format.json_schema.schema", "expected a JSON schema object")
+
+
+def check_edit(instruction: Any, input: Any, params: dict[str, Any]) -> None:  # noqa: A002
+    require_text("instruction", instruction)
+    if input is not None and not isinstance(input, str):
+        raise fail("input", f"expected text, got {type(input).__name__}")
+    check_sampling(params, max_n=EDIT_MAX_N)
+
+
+# -- images -----------------------------------------------------------------------------
 
 # Sizes per image model (the GPT image family shares one list); another model is not size-checked.
 IMAGE_SIZES = {
@@ -112,22 +225,65 @@ IMAGE_SIZES = {
     "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
     "gpt-image": ("1024x1024", "1536x1024", "1024x1536", "auto"),
 }
+IMAGE_PROMPT_LENGTH = {"dall-e-2": 1000, "dall-e-3": 4000, "gpt-image": 32000}
 IMAGE_MAX_N = {"dall-e-3": 1}
+IMAGE_N = 10
+IMAGE_OUTPUT_FORMATS = ("png", "jpeg", "webp")
+IMAGE_BACKGROUNDS = ("transparent", "opaque", "auto")
+IMAGE_EDIT_INPUTS = 16
 DALL_E_2_UPLOAD_LIMIT = 4 * 1024 * 1024
 
 
-def check_image_request(model: str, params: dict[str, Any]) -> None:
-    """``n``, ``size``, ``response_format``, ``quality`` and ``style`` for the model."""
-    require_range("n", params.get("n"), 1, IMAGE_MAX_N.get(model, 10), integer=True)
-    sizes = IMAGE_SIZES.get("gpt-image" if model.startswith("gpt-image") else model)
+def _image_family(model: str) -> str:
+    return "gpt-image" if model.startswith("gpt-image") else model
+
+
+def check_image_request(model: str | None, prompt: Any, params: dict[str, Any]) -> None:
+    """The prompt's length, ``n``, ``size``, formats, ``quality`` and ``style`` for the model."""
+    family = _image_family(model or "dall-e-2")
+    if prompt is not None or "prompt" in params:
+        require_text("prompt", prompt, max_length=IMAGE_PROMPT_LENGTH.get(family))
+    require_range("n", params.get("n"), 1, IMAGE_MAX_N.get(family, IMAGE_N), integer=True)
+    sizes = IMAGE_SIZES.get(family)
     if sizes:
         require_choice("size", params.get("size"), sizes)
     require_choice("response_format", params.get("response_format"), ("url", "b64_json"))
-    if model.startswith("gpt-image") and params.get("response_format") == "url":
+    if family == "gpt-image" and params.get("response_format") == "url":
         raise fail("response_format", f"{model} always returns b64_json images; url is not supported")
-    if model == "dall-e-3":
+    require_choice("output_format", params.get("output_format"), IMAGE_OUTPUT_FORMATS)
+    require_range("output_compression", params.get("output_compression"), 0, 100, integer=True)
+    require_choice("background", params.get("background"), IMAGE_BACKGROUNDS)
+    if family == "dall-e-3":
         require_choice("quality", params.get("quality"), ("standard", "hd"))
         require_choice("style", params.get("style"), ("vivid", "natural"))
+
+
+def check_image_inputs(
+    model: str, images: Sequence[Any], mask: Any, *, describe: Callable[..., tuple[str, int, bytes]]
+) -> None:
+    """The images to edit (or vary): DALL·E 2 takes one square PNG under 4 MB, and a mask
+    of the same size; the GPT image models up to 16 images."""
+    if not images:
+        raise fail("image", "no image given")
+    if len(images) > IMAGE_EDIT_INPUTS:
+        raise fail("image", f"{len(images)} images given; at most {IMAGE_EDIT_INPUTS} are allowed")
+    if model != "dall-e-2":
+        return
+    if len(images) > 1:
+        raise fail("image", "dall-e-2 takes one image")
+    _, size, head = describe(images[0], argument="image")
+    dimensions = check_square_png("image", size, head)
+    if mask is not None:
+        _, mask_size, mask_head = describe(mask, argument="mask")
+        if check_square_png("mask", mask_size, mask_head) != dimensions:
+            raise fail("mask", "must have the same size as image")
+
+
+def png_dimensions(header: bytes) -> tuple[int, int]:
+    """Width and height from the first 24 bytes of a PNG; raises ``ValueError`` otherwise."""
+    if len(header) < 24 or not header.startswith(PNG_SIGNATURE) or header[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return struct.unpack(">II", header[16:24])
 
 
 def check_square_png(name: str, size_bytes: int, header: bytes) -> tuple[int, int]:
@@ -143,15 +299,41 @@ def check_square_png(name: str, size_bytes: int, header: bytes) -> tuple[int, in
     return width, height
 
 
+# -- embeddings -------------------------------------------------------------------------
+
+EMBEDDING_INPUTS = 2048  # inputs per request
+# Native vector sizes of OpenAI's embedding models; dimensions can only shorten them.
+EMBEDDING_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
+
+
+def check_embeddings(input: Any, model: Any, params: dict[str, Any]) -> None:  # noqa: A002
+    require_texts("input", input, max_items=EMBEDDING_INPUTS)
+    require_text("model", model)
+    dimensions = params.get("dimensions")
+    require_range("dimensions", dimensions, 1, EMBEDDING_DIMENSIONS.get(model), integer=True)
+    if dimensions is not None and model in FIXED_DIMENSION_MODELS:
+        raise fail("dimensions", f"{model} has a fixed size; only text-embedding-3 and later models take dimensions")
+    require_choice("encoding_format", params.get("encoding_format"), ("float", "base64"))
+
+
+# -- audio ------------------------------------------------------------------------------
+
 AUDIO_EXTENSIONS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
 AUDIO_LIMIT = 25 * 1024 * 1024
 AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 
 
 def check_audio(filename: str, size_bytes: int, params: dict[str, Any]) -> None:
-    """A supported audio file under 25 MB, and a response format the model can give."""
+    """A supported, non-empty audio file under 25 MB, and a response format the model can give."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     require_choice("file", extension or filename, AUDIO_EXTENSIONS)
+    if size_bytes == 0:
+        raise fail("file", f"{filename} is empty")
     if size_bytes > AUDIO_LIMIT:
         raise fail("file", f"is {size_bytes} bytes; audio files must be at most 25 MB")
     require_choice("response_format", params.get("response_format"), AUDIO_FORMATS)
@@ -160,11 +342,52 @@ def check_audio(filename: str, size_bytes: int, params: dict[str, Any]) -> None:
         raise fail("timestamp_granularities", "needs response_format='verbose_json'")
 
 
-FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+# -- files ------------------------------------------------------------------------------
 
-# Native vector sizes of OpenAI's embedding models.
-EMBEDDING_DIMENSIONS = {
-    "text-embedding-3-small": 1536,
-    "text-embedding-3-large": 3072,
-    "text-embedding-ada-002": 1536,
-}
+FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+UPLOAD_LIMIT = 512 * 1024 * 1024  # bytes one POST /files takes
+
+
+def check_upload_size(size_bytes: int) -> None:
+    if size_bytes == 0:
+        raise fail("file", "is empty; there is nothing to upload")
+    if size_bytes > UPLOAD_LIMIT:
+        raise fail("file", f"is {size_bytes} bytes; one upload takes at most 512 MB")
+
+
+# -- fine-tunes -------------------------------------------------------------------------
+
+SUFFIX_LENGTH = 64
+LEGACY_SUFFIX_LENGTH = 40
+MAX_EPOCHS, MAX_BATCH_SIZE, MAX_SEED = 50, 256, 2_147_483_647
+
+
+def check_fine_tune(training_file: Any, model: Any, params: dict[str, Any], *, legacy: bool) -> None:
+    require_text("training_file", training_file)
+    optional_text("validation_file", params.get("validation_file"))
+    if not legacy:
+        require_text("model", model)
+    optional_text("suffix", params.get("suffix"), max_length=LEGACY_SUFFIX_LENGTH if legacy else SUFFIX_LENGTH)
+    if legacy:
+        for name in ("n_epochs", "batch_size"):
+            require_range(name, params.get(name), 1, integer=True)
+        require_range("learning_rate_multiplier", params.get("learning_rate_multiplier"), 0)
+        return
+    require_auto_or_range("n_epochs", params.get("n_epochs"), 1, MAX_EPOCHS, integer=True)
+    require_auto_or_range("batch_size", params.get("batch_size"), 1, MAX_BATCH_SIZE, integer=True)
+    multiplier = params.get("learning_rate_multiplier")
+    require_auto_or_range("learning_rate_multiplier", multiplier, 0, None, integer=False)
+    if multiplier == 0:
+        raise fail("learning_rate_multiplier", "must be more than 0")
+    require_range("seed", params.get("seed"), 0, MAX_SEED, integer=True)
+    check_metadata("metadata", params.get("metadata"))
+
+
+# -- moderation -------------------------------------------------------------------------
+
+
+def check_moderation(input: Any) -> None:  # noqa: A002
+    """Text, a list of texts, or a list of multi-modal parts (checked by the API itself)."""
+    multi_modal = isinstance(input, (list, tuple)) and input and all(isinstance(item, dict) for item in input)
+    if not multi_modal:
+        require_texts("input", input)

@@ -44,6 +44,16 @@ class SleepRecorder:
 
 
 @pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
 def sleeps() -> SleepRecorder:
     return SleepRecorder()
 
@@ -55,13 +65,9 @@ def make_client(openai_emulator, sleeps):
 
     clients = []
 
-    def make(*, real_sleep: bool = False, **overrides):
+    def make(**overrides):
         settings = {"api_key": openai_emulator.api_key, "base_url": openai_emulator.base_url, **overrides}
-        client = (
-            OpenAIClient(ClientConfig(**settings))
-            if real_sleep
-            else OpenAIClient(ClientConfig(**settings), sleep=sleeps)
-        )
+        client = OpenAIClient(ClientConfig(**settings), sleep=sleeps)
         clients.append(client)
         return client
 

@@ -1,4 +1,4 @@
-"""Settings of one client: where to send requests, as whom, and how patiently."""
+"""Settings of one client: where to send requests, as whom, whom to trust, and how patiently."""
 
 from __future__ import annotations
 
@@ -36,11 +36,35 @@ def normalize_base_url(url: str | None, *, port: int | None = None) -> str:
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
+def clean_api_key(key: str | None, *, field_name: str = "api_key") -> str:
+    """The key without the spaces and newline a copy-paste leaves around it.
+
+    A key is sent in a header, so anything but visible ASCII inside it would either be
+    refused by the HTTP library (and echoed, escaped, in its error) or corrupt the
+    header: such a key is refused here, naming ``field_name`` and never quoting the key.
+    """
+    key = (key or "").strip()
+    if not key:
+        raise OpenAIValidationError(f"{field_name} is empty: it must hold your OpenAI API key")
+    bad = next((char for char in key if not "\x21" <= char <= "\x7e"), None)
+    if bad is not None:
+        kind = "a space" if bad.isspace() else "a character that is not visible ASCII"
+        raise OpenAIValidationError(
+            f"{field_name} contains {kind} (at position {key.index(bad) + 1}); an API key is one word of "
+            "letters, digits, '-' and '_'"
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class ClientConfig:
-    """Everything :class:`~airflow_provider_openai_adv.client.http.OpenAIClient` needs.
+    """Everything the clients (:mod:`.http`, :mod:`.aio`) need.
 
     ``repr`` never shows the API key.
+
+    :param ca_bundle: a PEM file of the certificate authorities to trust; ``None`` uses
+        ``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` when set, else the bundled ``certifi``
+        roots (see :mod:`.tls`).
     """
 
     api_key: str = field(repr=False)
@@ -51,12 +75,12 @@ class ClientConfig:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
+    ca_bundle: str | None = None
     user_agent_suffix: str = ""
     pool_size: int = 32
 
     def __post_init__(self) -> None:
-        if not self.api_key or not self.api_key.strip():
-            raise OpenAIValidationError("api_key is empty: set the connection's password to your OpenAI API key")
+        object.__setattr__(self, "api_key", clean_api_key(self.api_key))
         for name in ("timeout", "connect_timeout"):
             if not getattr(self, name) > 0:
                 raise OpenAIValidationError(f"{name} must be a positive number of seconds, got {getattr(self, name)!r}")

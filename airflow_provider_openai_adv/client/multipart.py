@@ -8,7 +8,6 @@ retried request re-reads the file from the start.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,25 +44,34 @@ def guess_content_type(filename: str) -> str:
 
 
 def form_value(value: Any) -> str:
-    """How one form field is written: OpenAI reads booleans as true/false, objects as JSON."""
+    """How one form field is written: OpenAI reads booleans as true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
     return str(value)
 
 
 def form_fields(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Flatten ``fields``: ``None`` is left out, a list under a ``name[]`` key repeats the field."""
+    """Flatten ``fields`` as OpenAI reads multipart forms (and the openai SDK writes them).
+
+    ``None`` is left out (the API's default applies); a list repeats ``name[]``; an
+    object becomes ``name[key]`` fields (``expires_after[seconds]``), nested as deep as
+    it goes.
+    """
     flat: list[tuple[str, str]] = []
     for name, value in fields.items():
-        if value is None:
-            continue
-        if name.endswith("[]") and isinstance(value, (list, tuple)):
-            flat.extend((name, form_value(item)) for item in value)
-        else:
-            flat.append((name, form_value(value)))
+        flat.extend(_flatten(name, value))
     return flat
+
+
+def _flatten(name: str, value: Any) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [pair for key, item in value.items() for pair in _flatten(f"{name}[{key}]", item)]
+    if isinstance(value, (list, tuple)):
+        array = name if name.endswith("[]") else f"{name}[]"
+        return [pair for item in value for pair in _flatten(array, item)]
+    return [(name, form_value(value))]
 
 
 @contextmanager

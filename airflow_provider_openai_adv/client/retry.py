@@ -2,9 +2,10 @@
 
 The rules (``docs/retries.md`` compares them with the openai SDK's):
 
-* never retried: 400, 401, 403, 404, 422, and a 429 whose code is ``insufficient_quota``
-  — repeating the same request cannot change the answer;
-* retried: connection failures, timeouts, 408, 409, 429 (``rate_limit_exceeded``), 5xx;
+* never retried: 400, 401, 403, 404, 422, a 429 whose code is ``insufficient_quota``,
+  and a certificate that cannot be verified — repeating the request cannot change them;
+* retried: connection failures, timeouts, 408, 409, 429 (``rate_limit_exceeded``), 5xx,
+  and a success answer that is not the JSON the API sends (a proxy's page, say);
 * the server's ``x-should-retry: false`` stops a retry; ``true`` allows one for a status
   that is not in the never-retried list;
 * a request that is not safe to repeat (creating a fine-tune job, say) is retried only
@@ -28,17 +29,19 @@ from typing import Any, TypeVar
 import tenacity
 
 from airflow_provider_openai_adv.exceptions import (
+    PERMANENT_STATUSES,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     InsufficientQuotaError,
+    InvalidResponseError,
+    TLSVerificationError,
 )
 
 log = logging.getLogger("airflow_provider_openai_adv.client")
 
 T = TypeVar("T")
 
-FINAL_STATUSES = frozenset({400, 401, 403, 404, 422})
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 
@@ -75,7 +78,7 @@ def _status_decision(error: APIStatusError) -> RetryDecision:
     label = f"HTTP {status}" + (f" {error.code or error.error_type}" if (error.code or error.error_type) else "")
     if isinstance(error, InsufficientQuotaError):
         return RetryDecision(False, f"{label}: the account is out of quota, retrying cannot help")
-    if status in FINAL_STATUSES:
+    if status in PERMANENT_STATUSES:
         return RetryDecision(False, f"{label} is final")
     hint = error.headers.get("x-should-retry", "").lower()
     if hint == "false":
@@ -96,11 +99,18 @@ class RetryPolicy:
     initial_backoff: float = 0.5
     max_backoff: float = 8.0
     sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def decide(self, error: BaseException, *, safe_to_repeat: bool = True) -> RetryDecision:
         """Whether ``error`` is worth another attempt, and why (for the log)."""
         if isinstance(error, APIStatusError):
             return _status_decision(error)
+        if isinstance(error, TLSVerificationError):
+            return RetryDecision(False, "the server's certificate cannot be verified; retrying cannot help")
+        if isinstance(error, InvalidResponseError):
+            if safe_to_repeat:
+                return RetryDecision(True, f"unexpected answer: {error}")
+            return RetryDecision(False, "unexpected answer to a request that is not repeated; it may have been processed")
         if isinstance(error, APIConnectionError):
             kind = "timeout" if isinstance(error, APITimeoutError) else "connection error"
             if safe_to_repeat or not error.may_have_reached_server:
@@ -124,7 +134,7 @@ class RetryPolicy:
 
     async def acall(self, attempt: Callable[[], Awaitable[T]], *, description: str, safe_to_repeat: bool = True) -> T:
         """:meth:`call` for a coroutine: the waits are ``asyncio.sleep``, the event loop stays free."""
-        retrying = tenacity.AsyncRetrying(sleep=asyncio.sleep, **self._rules(description, safe_to_repeat))
+        retrying = tenacity.AsyncRetrying(sleep=self.async_sleep, **self._rules(description, safe_to_repeat))
         return await retrying(attempt)
 
     def _rules(self, description: str, safe_to_repeat: bool) -> dict[str, Any]:

@@ -6,18 +6,26 @@ starting with ``:`` are comments. :func:`iter_json_events` adds OpenAI's convent
 top: ``data: [DONE]`` ends the stream, an ``error`` event or an ``{"error": ...}``
 payload raises :class:`~airflow_provider_openai_adv.exceptions.StreamError`, and a
 stream that stops before ``[DONE]`` raises too instead of passing for complete.
+
+The stream is hostile input: a line (or an event) longer than ``max_bytes`` raises
+``StreamError`` instead of growing memory without bound, each chunk is scanned once
+(the work is linear in the bytes received, however they are split), and whatever the
+server says is quoted only after the API key has been masked in it.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_openai_adv.exceptions import StreamError
+from airflow_provider_openai_adv.exceptions import StreamError, redact_value, redacted_excerpt
+from airflow_provider_openai_adv.safe_json import UnsafeJSONError, loads
 
 DONE = "[DONE]"
+MAX_EVENT_BYTES = 32 << 20  # a whole response in one event (Responses API) stays far below this
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -27,37 +35,48 @@ class ServerSentEvent:
     id: str | None = None
     retry: int | None = None
 
-    def json(self) -> Any:
-        return json.loads(self.data)
 
-
-def iter_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+def iter_lines(chunks: Iterable[bytes], *, max_bytes: int = MAX_EVENT_BYTES) -> Iterator[str]:
     """Split a byte stream into lines, whatever the line ending and chunk boundaries."""
-    pending = b""
+    pending = bytearray()
+    after_cr = False  # the last chunk ended in CR: a LF starting the next one is its other half
     for chunk in chunks:
+        if after_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
         if not chunk:
             continue
-        pending += chunk
-        # A CR at the very end may be the first half of a CRLF split across chunks.
-        complete, tail = (pending[:-1], pending[-1:]) if pending.endswith(b"\r") else (pending, b"")
-        lines = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        pending = lines.pop() + tail
-        for line in lines:
-            yield line.decode("utf-8")
+        after_cr = chunk.endswith(b"\r")
+        *complete, rest = _LINE_END.split(chunk)
+        if complete:
+            pending += complete[0]
+            yield _decode(pending)
+            pending = bytearray()
+            yield from (_decode(line) for line in complete[1:])
+        pending += rest
+        if len(pending) > max_bytes:
+            raise StreamError(f"the stream sent a line of more than {max_bytes} bytes; refused")
     if pending:
-        yield pending.rstrip(b"\r").decode("utf-8")
+        yield _decode(pending)
 
 
-def iter_events(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
+def _decode(line: bytes | bytearray) -> str:
+    try:
+        return bytes(line).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StreamError(f"the stream sent a line that is not UTF-8 (byte {error.start})") from None
+
+
+def iter_events(chunks: Iterable[bytes], *, max_bytes: int = MAX_EVENT_BYTES) -> Iterator[ServerSentEvent]:
     """Decode server-sent events from a byte stream."""
     data: list[str] = []
+    size = 0
     event = event_id = None
     retry = None
-    for line in iter_lines(chunks):
+    for line in iter_lines(chunks, max_bytes=max_bytes):
         if not line:
             if data or event is not None:
                 yield ServerSentEvent("\n".join(data), event, event_id, retry)
-            data, event, retry = [], None, None
+            data, size, event, retry = [], 0, None, None
             continue
         if line.startswith(":"):
             continue
@@ -65,6 +84,9 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
         value = value[1:] if value.startswith(" ") else value
         if name == "data":
             data.append(value)
+            size += len(value) + 1
+            if size > max_bytes:
+                raise StreamError(f"the stream sent an event of more than {max_bytes} bytes; refused")
         elif name == "event":
             event = value
         elif name == "id":
@@ -75,30 +97,34 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
         yield ServerSentEvent("\n".join(data), event, event_id, retry)
 
 
-def iter_json_events(chunks: Iterable[bytes], *, expect_done: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield each event's JSON payload until ``[DONE]``.
+def iter_json_events(
+    chunks: Iterable[bytes], *, expect_done: bool = True, api_key: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield each event's JSON object until ``[DONE]``.
 
     :param expect_done: the stream must end with ``data: [DONE]`` (chat and completions
         streams do); a stream that ends without it raises ``StreamError``.
+    :param api_key: masked in anything the server sent that ends up in an error.
     """
     for sse in iter_events(chunks):
         if sse.data == DONE:
             return
         try:
-            payload = sse.json()
-        except ValueError as error:
-            raise StreamError(f"stream sent an event that is not JSON: {sse.data[:200]!r}") from error
-        if sse.event == "error" or (isinstance(payload, dict) and payload.get("error")):
-            error = payload.get("error", payload) if isinstance(payload, dict) else {"message": str(payload)}
-            raise StreamError(f"stream error: {_describe(error)}", error=error if isinstance(error, dict) else None)
+            payload = loads(sse.data)
+        except UnsafeJSONError as problem:
+            quoted = redacted_excerpt(sse.data, 200, api_key)
+            raise StreamError(f"the stream sent an event that is {problem}: {quoted!r}") from None
+        payload = payload if isinstance(payload, dict) else {"error": {"message": f"not a JSON object: {payload!r}"}}
+        if sse.event == "error" or payload.get("error"):
+            error = redact_value(payload.get("error") or payload, api_key)
+            error = error if isinstance(error, dict) else {"message": str(error)}
+            raise StreamError(f"stream error: {_describe(error)}", error=error)
         yield payload
     if expect_done:
         raise StreamError("stream ended before data: [DONE]; the answer is incomplete")
 
 
-def _describe(error: Any) -> str:
-    if not isinstance(error, dict):
-        return str(error)
+def _describe(error: dict[str, Any]) -> str:
     details = ", ".join(f"{key}={error[key]}" for key in ("type", "code", "param") if error.get(key))
     message = error.get("message") or "<no message>"
-    return f"{message} ({details})" if details else message
+    return f"{message} ({details})" if details else str(message)

@@ -2,21 +2,23 @@
 
 Extras are read as plain keys (``timeout``) and, for connections saved by older
 Airflow forms, with the ``extra__openai_adv__`` prefix. A bad value is reported with
-the connection id and the extra's name; the API key never appears in the message.
+the connection id and the field's name; the API key never appears in the message.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_adv.client import ClientConfig, OpenAIClient
 from airflow_provider_openai_adv.client.config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_TIMEOUT,
+    ClientConfig,
+    clean_api_key,
     normalize_base_url,
 )
+from airflow_provider_openai_adv.client.tls import trust_store
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 
 PREFIX = "extra__openai_adv__"
@@ -54,11 +56,17 @@ def client_config(conn: Any, *, timeout: float | None = None, max_retries: int |
         )
     extras = conn.extra_dejson or {}
     try:
+        api_key = clean_api_key(conn.password, field_name="password (the API key)")
+        ca_bundle = _extra(extras, "ca_bundle")
+        trust_store(ca_bundle)  # a missing bundle fails here, naming where it was set
+    except OpenAIValidationError as error:
+        raise OpenAIValidationError(f"connection {conn_id!r}: {error}") from None
+    try:
         base_url = normalize_base_url(conn.host, port=conn.port)
     except OpenAIValidationError as error:
         raise OpenAIValidationError(f"connection {conn_id!r}: host: {error}") from None
     return ClientConfig(
-        api_key=conn.password,
+        api_key=api_key,
         base_url=base_url,
         organization=_extra(extras, "organization"),
         project=_extra(extras, "project"),
@@ -66,12 +74,9 @@ def client_config(conn: Any, *, timeout: float | None = None, max_retries: int |
         connect_timeout=_number(conn_id, extras, "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
         max_retries=_number(conn_id, extras, "max_retries", DEFAULT_MAX_RETRIES, integer=True, override=max_retries),
         max_retry_wait=_number(conn_id, extras, "max_retry_wait", DEFAULT_MAX_RETRY_WAIT),
+        ca_bundle=ca_bundle,
         user_agent_suffix=_airflow_user_agent(),
     )
-
-
-def client_from_connection(conn: Any, **overrides: Any) -> OpenAIClient:
-    return OpenAIClient(client_config(conn, **overrides))
 
 
 def _airflow_user_agent() -> str:

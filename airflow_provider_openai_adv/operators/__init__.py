@@ -22,7 +22,7 @@ _MODULES = {
         "OpenAIRetrieveFileOperator",
         "OpenAIRetrieveFileContentOperator",
     ),
-    "fine_tunes": (
+    "fine_tuning": (
         "OpenAICreateFineTuneOperator",
         "OpenAIListFineTunesOperator",
         "OpenAIRetrieveFineTuneOperator",
@@ -32,11 +32,11 @@ _MODULES = {
     "moderations": ("OpenAICreateModerationOperator",),
     "engines": ("OpenAIListEnginesOperator", "OpenAIRetrieveEngineOperator"),
     # Beyond the 24 actions: the steps of a fine-tune pipeline.
-    "datasets": ("OpenAICheckFineTuneDataOperator",),
+    "training_data": ("OpenAICheckFineTuneDataOperator",),
     "evaluation": ("OpenAIEvaluateModelOperator",),
 }
 ACTIONS = frozenset(
-    name for module, names in _MODULES.items() if module not in ("datasets", "evaluation") for name in names
+    name for module, names in _MODULES.items() if module not in ("training_data", "evaluation") for name in names
 )
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator, api_arguments
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator
 
 INLINE_AUDIO_BYTES = 10 * 1024 * 1024  # roughly ten minutes of compressed speech
 TEXT_FORMATS = {"text": ".txt", "srt": ".srt", "vtt": ".vtt"}
@@ -17,23 +18,23 @@ class _AudioOperator(OpenAIAdvOutputOperator):
     ``<output_path>/<task_id>[-<map_index>].<json|txt|srt|vtt>`` and XCom holds the path
     with the language, duration and usage when the answer has them."""
 
-    def call_api(self, params: dict[str, Any]) -> Any:
+    def call_api(self, arguments: dict[str, Any]) -> Any:
         from airflow_provider_openai_adv.hooks.storage import describe_source
 
-        _, size, _ = describe_source(params.get("file"), argument="file")
+        _, size, _ = describe_source(arguments.get("file"), argument="file")
         if size > INLINE_AUDIO_BYTES:
             self.require_output_path(f"for {size} bytes of audio, whose transcript may be too long for XCom")
-        return super().call_api(params)
+        return super().call_api(arguments)
 
     def to_xcom(self, result: Any, context: Any) -> Any:
-        response_format = self.argument("response_format") or "json"
+        response_format = self.response_format or "json"
         if not self.output_path:
             return result if isinstance(result, dict) else {"text": result, "response_format": response_format}
         from airflow_provider_openai_adv.hooks.storage import write_bytes
 
         if isinstance(result, dict):
             path = write_bytes(self.output_file(context, ".json"), json.dumps(result).encode())
-            text = result.get("text", "")
+            text = result.get("text") if isinstance(result.get("text"), str) else ""
         else:
             path = write_bytes(self.output_file(context, TEXT_FORMATS.get(response_format, ".txt")), result.encode())
             text = result
@@ -51,8 +52,8 @@ class OpenAICreateTranscriptionOperator(_AudioOperator):
     :param response_format: ``json`` (default), ``text``, ``srt``, ``verbose_json``, ``vtt``.
     """
 
-    hook_method = "create_transcription"
-    templated_params = ("file", "model", "language", "prompt")
+    hook_method = OpenAIAdvHook.create_transcription
+    templated = ("file", "model", "language", "prompt")
 
     def __init__(
         self,
@@ -70,7 +71,7 @@ class OpenAICreateTranscriptionOperator(_AudioOperator):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), output_path=output_path, **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAICreateTranslationOperator(_AudioOperator):
@@ -80,8 +81,8 @@ class OpenAICreateTranslationOperator(_AudioOperator):
     English text; it does not translate text, and English is its only target.
     """
 
-    hook_method = "create_translation"
-    templated_params = ("file", "model", "prompt")
+    hook_method = OpenAIAdvHook.create_translation
+    templated = ("file", "model", "prompt")
 
     def __init__(
         self,
@@ -95,4 +96,4 @@ class OpenAICreateTranslationOperator(_AudioOperator):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), output_path=output_path, **kwargs)
+        super().__init__(**kwargs)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_adv.operators.base import DeltaLog, OpenAIAdvBaseOperator, api_arguments
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.operators.base import DeltaLog, OpenAIAdvBaseOperator, RemovedActionOperator
 
 
 class _StreamingOperator(OpenAIAdvBaseOperator):
     """With ``stream=True`` the text is written to the task log as it arrives, and the
     assembled answer (message and usage) goes to XCom as if it had not been streamed."""
 
-    def call_api(self, params: dict[str, Any]) -> Any:
-        if not params.get("stream"):
-            return super().call_api(params)
+    def call_api(self, arguments: dict[str, Any]) -> Any:
+        if not arguments.get("stream"):
+            return super().call_api(arguments)
         delta_log = DeltaLog(self.log)
         try:
-            return super().call_api({**params, "on_delta": delta_log})
+            return super().call_api({**arguments, "on_delta": delta_log})
         finally:
             delta_log.flush()
 
@@ -29,8 +30,8 @@ class OpenAICreateChatCompletionOperator(_StreamingOperator):
     passes parameters newer than this operator.
     """
 
-    hook_method = "create_chat_completion"
-    templated_params = ("model", "messages", "user", "metadata", "prompt_cache_key", "safety_identifier")
+    hook_method = OpenAIAdvHook.create_chat_completion
+    templated = ("model", "messages", "user", "metadata", "prompt_cache_key", "safety_identifier")
 
     def __init__(
         self,
@@ -70,7 +71,7 @@ class OpenAICreateChatCompletionOperator(_StreamingOperator):
         extra_body: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAICreateCompletionOperator(_StreamingOperator):
@@ -79,8 +80,8 @@ class OpenAICreateCompletionOperator(_StreamingOperator):
     ``prompt`` may be text, a list of texts, or token arrays (templated).
     """
 
-    hook_method = "create_completion"
-    templated_params = ("model", "prompt", "suffix", "user")
+    hook_method = OpenAIAdvHook.create_completion
+    templated = ("model", "prompt", "suffix", "user")
 
     def __init__(
         self,
@@ -106,10 +107,10 @@ class OpenAICreateCompletionOperator(_StreamingOperator):
         extra_body: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
-class OpenAICreateEditOperator(OpenAIAdvBaseOperator):
+class OpenAICreateEditOperator(RemovedActionOperator):
     """Edit ``input`` as ``instruction`` says; XCom holds an ``edit`` object.
 
     OpenAI removed ``/edits``: by default the edit is made with a chat completion
@@ -117,8 +118,8 @@ class OpenAICreateEditOperator(OpenAIAdvBaseOperator):
     shape. ``legacy=True`` sends it to ``POST /edits`` for servers that still have it.
     """
 
-    hook_method = "create_edit"
-    templated_params = ("model", "instruction", "input")
+    hook_method = OpenAIAdvHook.create_edit
+    templated = ("model", "instruction", "input")
 
     def __init__(
         self,
@@ -133,4 +134,4 @@ class OpenAICreateEditOperator(OpenAIAdvBaseOperator):
         extra_body: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)

@@ -12,7 +12,7 @@ from airflow.providers.standard.operators.branch import BranchMixIn
 
 from airflow_provider_openai_adv import evaluation as ev
 from airflow_provider_openai_adv import validation as check
-from airflow_provider_openai_adv.exceptions import OpenAIAdvError
+from airflow_provider_openai_adv.exceptions import InvalidResponseError, OpenAIAdvError
 from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
     :param embedding_model: embeds answers and expected texts for ``cosine``.
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdvOutputOperator.template_fields, "eval_file", "models")
+    templated = ("eval_file", "models")
     inherits_from_skipmixin = True  # tells the scheduler the task may skip its downstream tasks
 
     def __init__(
@@ -69,18 +69,7 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(output_path=output_path, **kwargs)
-        self.eval_file = eval_file
-        self.models = models
-        self.metrics = metrics
-        self.gate_metric = gate_metric
-        self.min_score = min_score
-        self.max_concurrency = max_concurrency
-        self.embedding_model = embedding_model
-        self.temperature = temperature
-        self.max_completion_tokens = max_completion_tokens
-        self.pass_task_ids = pass_task_ids
-        self.fail_task_ids = fail_task_ids
+        super().__init__(**kwargs)
 
     @property
     def branching(self) -> bool:
@@ -141,7 +130,7 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
 
     def _check_arguments(self) -> tuple[list[str], list[str], list[ev.Example]]:
         """Every argument, before any request; the eval set is read here too."""
-        from airflow_provider_openai_adv.hooks.storage import existing_file
+        from airflow_provider_openai_adv.hooks.storage import check_output_folder, open_source
 
         models = self.models
         if isinstance(models, str) or not isinstance(models, (list, tuple)) or not models:
@@ -158,11 +147,14 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
             check.require_text("embedding_model", self.embedding_model)
         for name in ("pass_task_ids", "fail_task_ids"):
             self._check_branch(name, getattr(self, name))
-        source = existing_file(self.eval_file, argument="eval_file")
+        if self.output_path is not None:
+            check_output_folder(self.output_path)
+        with open_source(self.eval_file, argument="eval_file") as source:
+            content = source.read()
         try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise check.fail("eval_file", f"{self.eval_file} cannot be read as UTF-8 text: {error}") from None
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise check.fail("eval_file", f"{self.eval_file} is not UTF-8 text (byte {error.start})") from None
         return list(models), metrics, ev.parse_eval_set(text, argument="eval_file")
 
     def _check_branch(self, name: str, task_ids: Any) -> None:
@@ -186,7 +178,8 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
             completion = hook.create_chat_completion(model=model, messages=example.messages, **params)
         except OpenAIAdvError as error:
             return None, str(error), {}
-        return completion["choices"][0]["message"].get("content") or "", None, completion.get("usage") or {}
+        usage = completion.get("usage")
+        return _first_answer(completion), None, usage if isinstance(usage, dict) else {}
 
     def _score(
         self,
@@ -226,10 +219,32 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
         for start in range(0, len(unique), EMBEDDING_BATCH):
             batch = unique[start : start + EMBEDDING_BATCH]
             response = hook.create_embeddings(input=batch, model=self.embedding_model)
-            _add_usage(usage, response.get("usage") or {})
-            for item in response["data"]:
-                vectors[batch[item["index"]]] = item["embedding"]
+            _add_usage(usage, response.get("usage") if isinstance(response.get("usage"), dict) else {})
+            for index, vector in _vectors(response, len(batch)):
+                vectors[batch[index]] = vector
         return vectors
+
+
+def _first_answer(completion: dict[str, Any]) -> str:
+    """The first choice's text ("" when the answer has none)."""
+    choices = completion.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    message = first.get("message") if isinstance(first.get("message"), dict) else {}
+    content = message.get("content")
+    return content if isinstance(content, str) else ""
+
+
+def _vectors(response: dict[str, Any], count: int) -> list[tuple[int, list[float]]]:
+    """``(input index, vector)`` pairs of an embeddings answer, checked."""
+    data = response.get("data")
+    pairs = [(item.get("index"), item.get("embedding")) for item in data if isinstance(item, dict)] if isinstance(
+        data, list
+    ) else []
+    if len(pairs) != count or any(
+        not isinstance(index, int) or not 0 <= index < count or not isinstance(vector, list) for index, vector in pairs
+    ):
+        raise InvalidResponseError(f"expected {count} embeddings with their index, got {str(data)[:200]}")
+    return pairs
 
 
 def _add_usage(total: dict[str, int], usage: dict[str, Any]) -> None:

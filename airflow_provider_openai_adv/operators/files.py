@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator, api_arguments
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator
 
 
 class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
@@ -18,8 +19,8 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
         bad data fails the task naming its lines, and nothing is uploaded.
     """
 
-    hook_method = "upload_file"
-    templated_params = ("file", "purpose", "filename")
+    hook_method = OpenAIAdvHook.upload_file
+    templated = ("file", "purpose", "filename")
 
     def __init__(
         self,
@@ -31,39 +32,39 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
         check_data: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAIListFilesOperator(OpenAIAdvBaseOperator):
     """List files (``GET /files``), every page unless ``limit`` asks for fewer."""
 
-    hook_method = "list_files"
-    templated_params = ("purpose",)
+    hook_method = OpenAIAdvHook.list_files
+    templated = ("purpose",)
 
     def __init__(
         self, *, purpose: str | None = None, order: str | None = None, limit: int | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAIRetrieveFileOperator(OpenAIAdvBaseOperator):
     """A file's metadata (``GET /files/{file_id}``)."""
 
-    hook_method = "retrieve_file"
-    templated_params = ("file_id",)
+    hook_method = OpenAIAdvHook.retrieve_file
+    templated = ("file_id",)
 
     def __init__(self, *, file_id: str, **kwargs: Any) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAIDeleteFileOperator(OpenAIAdvBaseOperator):
     """Delete a file (``DELETE /files/{file_id}``)."""
 
-    hook_method = "delete_file"
-    templated_params = ("file_id",)
+    hook_method = OpenAIAdvHook.delete_file
+    templated = ("file_id",)
 
     def __init__(self, *, file_id: str, **kwargs: Any) -> None:
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAIRetrieveFileContentOperator(OpenAIAdvBaseOperator):
@@ -73,11 +74,11 @@ class OpenAIRetrieveFileContentOperator(OpenAIAdvBaseOperator):
         appears only once complete. XCom holds ``{"file_id", "path"}``, never the bytes.
     """
 
-    hook_method = "retrieve_file_content"
-    templated_params = ("file_id", "output_path")
+    hook_method = OpenAIAdvHook.retrieve_file_content
+    templated = ("file_id", "output_path")
 
     def __init__(self, *, file_id: str, output_path: str, **kwargs: Any) -> None:
-        super().__init__(api_params={**api_arguments(locals()), "output_path": output_path}, **kwargs)
+        super().__init__(**kwargs)
 
     def to_xcom(self, result: Any, context: Any) -> dict[str, Any]:
-        return {"file_id": self.argument("file_id"), "path": result}
+        return {"file_id": self.file_id, "path": result}

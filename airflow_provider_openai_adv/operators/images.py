@@ -9,34 +9,60 @@ the image data. Without ``output_path``, only ``url`` answers are accepted.
 from __future__ import annotations
 
 import base64
+import binascii
 from typing import Any
 
-from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator, api_arguments
+from airflow_provider_openai_adv.exceptions import InvalidResponseError
+
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator
 
 
 class _ImageOperator(OpenAIAdvOutputOperator):
-    def call_api(self, params: dict[str, Any]) -> Any:
-        model = str(params.get("model") or "")
-        if params.get("response_format") == "b64_json" or model.startswith("gpt-image"):
+    def call_api(self, arguments: dict[str, Any]) -> Any:
+        model = str(arguments.get("model") or "")
+        if arguments.get("response_format") == "b64_json" or model.startswith("gpt-image"):
             self.require_output_path("to keep b64_json images out of XCom")
-        return super().call_api(params)
+        return super().call_api(arguments)
 
     def to_xcom(self, result: Any, context: Any) -> Any:
         if not self.output_path:
             return result
-        from airflow_provider_openai_adv.hooks.storage import open_for_writing, write_bytes
+        from airflow_provider_openai_adv.hooks.storage import OutputSet
 
-        extension = self.argument("output_format") or "png"
-        for index, image in enumerate(result.get("data") or []):
-            target = self.output_file(context, f"-{index}.{extension}")
-            if image.get("b64_json"):
-                image["path"] = write_bytes(target, base64.b64decode(image.pop("b64_json")))
-            elif image.get("url"):
-                with open_for_writing(target) as destination:
-                    self.hook.client.download_url(image["url"], destination)
-                image["path"] = str(target)
-        self.log.info("Wrote %d image(s) to %s", len(result.get("data") or []), self.output_path)
+        images = _images(result)
+        extension = self.api_arguments().get("output_format") or "png"
+        with OutputSet(self.output_path) as outputs:  # all images appear, or none
+            for index, image in enumerate(images):
+                target = outputs.target(self.output_name(context, f"-{index}.{extension}"))
+                if isinstance(image.get("b64_json"), str):
+                    _write_base64(target, image.pop("b64_json"))
+                elif isinstance(image.get("url"), str):
+                    self.hook.download_url(image["url"], target)
+                else:
+                    raise InvalidResponseError(f"image {index} of the answer has neither b64_json nor url")
+        for image, path in zip(images, outputs.paths, strict=True):
+            image["path"] = path
+        self.log.info("Wrote %d image(s) to %s", len(images), self.output_path)
         return result
+
+
+def _images(result: Any) -> list[dict[str, Any]]:
+    """The answer's images, checked: an answer is hostile input like any other."""
+    data = result.get("data") if isinstance(result, dict) else None
+    if not isinstance(data, list) or not all(isinstance(image, dict) for image in data):
+        raise InvalidResponseError(f"expected a list of images in 'data', got {type(data).__name__}")
+    return data
+
+
+def _write_base64(target: Any, encoded: str) -> None:
+    from airflow_provider_openai_adv.hooks.storage import write_bytes
+
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except binascii.Error as error:
+        raise InvalidResponseError(f"an image of the answer is not valid base64: {error}") from None
+    write_bytes(target, data)
 
 
 class OpenAICreateImageOperator(_ImageOperator):
@@ -47,8 +73,8 @@ class OpenAICreateImageOperator(_ImageOperator):
     :param size: per model, e.g. ``1024x1024``; checked for the known models.
     """
 
-    hook_method = "create_image"
-    templated_params = ("prompt", "model", "user")
+    hook_method = OpenAIAdvHook.create_image
+    templated = ("prompt", "model", "user")
 
     def __init__(
         self,
@@ -69,7 +95,7 @@ class OpenAICreateImageOperator(_ImageOperator):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), output_path=output_path, **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAICreateImageEditOperator(_ImageOperator):
@@ -80,8 +106,8 @@ class OpenAICreateImageEditOperator(_ImageOperator):
     :param mask: a PNG of the same size whose transparent pixels mark where to edit.
     """
 
-    hook_method = "create_image_edit"
-    templated_params = ("image", "mask", "prompt", "model", "user")
+    hook_method = OpenAIAdvHook.create_image_edit
+    templated = ("image", "mask", "prompt", "model", "user")
 
     def __init__(
         self,
@@ -103,7 +129,7 @@ class OpenAICreateImageEditOperator(_ImageOperator):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), output_path=output_path, **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAICreateImageVariationOperator(_ImageOperator):
@@ -112,8 +138,8 @@ class OpenAICreateImageVariationOperator(_ImageOperator):
     :param image: a square PNG under 4 MB (path or object-storage URI), checked before upload.
     """
 
-    hook_method = "create_image_variation"
-    templated_params = ("image", "model", "user")
+    hook_method = OpenAIAdvHook.create_image_variation
+    templated = ("image", "model", "user")
 
     def __init__(
         self,
@@ -128,4 +154,4 @@ class OpenAICreateImageVariationOperator(_ImageOperator):
         output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(api_params=api_arguments(locals()), output_path=output_path, **kwargs)
+        super().__init__(**kwargs)

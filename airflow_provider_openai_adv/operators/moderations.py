@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator, api_arguments
+from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator
 
 
 class OpenAICreateModerationOperator(OpenAIAdvBaseOperator):
@@ -14,8 +15,8 @@ class OpenAICreateModerationOperator(OpenAIAdvBaseOperator):
     :param model: ``omni-moderation-latest`` when not given.
     """
 
-    hook_method = "create_moderation"
-    templated_params = ("model", "input")
+    hook_method = OpenAIAdvHook.create_moderation
+    templated = ("model", "input")
 
     def __init__(self, *, input: Any, model: str | None = None, **kwargs: Any) -> None:  # noqa: A002
-        super().__init__(api_params=api_arguments(locals()), **kwargs)
+        super().__init__(**kwargs)

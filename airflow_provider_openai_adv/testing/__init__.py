@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.testing.emulator import OpenAIEmulator
     from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
+    from airflow_provider_openai_adv.testing.tls import TLSFiles
 
-__all__ = ["Fault", "OpenAIEmulator", "RateLimit"]
+__all__ = ["Fault", "OpenAIEmulator", "RateLimit", "TLSFiles"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +25,8 @@ def __getattr__(name: str) -> Any:
         from airflow_provider_openai_adv.testing import faults
 
         return getattr(faults, name)
+    if name == "TLSFiles":
+        from airflow_provider_openai_adv.testing.tls import TLSFiles
+
+        return TLSFiles
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,8 @@ Python::
         emulator.add_fault(path="/v1/chat/completions", status=429, retry_after=1, times=1)
         ...
         emulator.requests[-1].json()                # what the server received
+        with emulator.outage():                     # connections refused, state kept
+            ...
 
 Shell::
 
@@ -23,18 +25,27 @@ import json
 import socket
 import threading
 import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_adv.testing.app import EmulatorApp, EmulatorSettings, RecordedRequest
+from airflow_provider_openai_adv.testing.app import EmulatorApp, EmulatorSettings
 from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
+from airflow_provider_openai_adv.testing.fine_tuning import FineTuneTimings, set_timings
+from airflow_provider_openai_adv.testing.journal import RecordedRequest
 from airflow_provider_openai_adv.testing.state import EmulatorState
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_adv.testing.tls import TLSFiles
 
 DEFAULT_API_KEY = "sk-emulator-key"
 DEFAULT_CONN_ID = "openai_adv_default"
+GRACEFUL_STOP_SECONDS = 2.0  # answers in progress at stop() get this long to finish
 
 
-def _uvicorn_server(app: EmulatorApp, log_level: str = "warning") -> Any:
+def _uvicorn_server(app: EmulatorApp, tls: TLSFiles | None = None, log_level: str = "warning") -> Any:
     import uvicorn
 
     config = uvicorn.Config(
@@ -47,6 +58,9 @@ def _uvicorn_server(app: EmulatorApp, log_level: str = "warning") -> Any:
         server_header=False,
         date_header=False,
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+        ssl_certfile=tls and str(tls.certfile),
+        ssl_keyfile=tls and str(tls.keyfile),
     )
     return uvicorn.Server(config)
 
@@ -54,12 +68,15 @@ def _uvicorn_server(app: EmulatorApp, log_level: str = "warning") -> Any:
 class OpenAIEmulator:
     """An OpenAI-compatible server on loopback, with state, faults and limits on demand.
 
-    :param port: 0 picks a free port.
+    :param port: 0 picks a free port (kept across ``stop()`` / ``start()``).
     :param api_key: the only key accepted; any other gets OpenAI's 401. ``None`` accepts
         any key (a key is still required).
     :param latency: seconds added to every answer.
-    :param storage_dir: where uploaded files are kept (a temporary folder by default).
+    :param storage_dir: where uploaded files are kept (a temporary folder by default,
+        deleted by ``close()``).
     :param seed: seeds the random choices of faults with a ``rate``.
+    :param tls: serve HTTPS with these certificate and key files
+        (see :func:`~airflow_provider_openai_adv.testing.tls.write_test_certificates`).
     """
 
     def __init__(
@@ -72,12 +89,15 @@ class OpenAIEmulator:
         storage_dir: str | Path | None = None,
         seed: int = 0,
         journal_size: int = 10_000,
+        tls: TLSFiles | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.tls = tls
         self._accepted_key = api_key
         state = EmulatorState(Path(storage_dir)) if storage_dir else EmulatorState.in_temp_dir()
-        self._owns_storage = storage_dir is None
+        # An emulator's own temporary folder goes with it, even if close() is never called.
+        self._dispose = weakref.finalize(self, state.close) if not storage_dir else None
         self.app = EmulatorApp(state, EmulatorSettings(api_key, latency, journal_size), seed)
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -85,11 +105,12 @@ class OpenAIEmulator:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> OpenAIEmulator:
+        """Serve, on the port of the previous start if there was one."""
         if self._thread is not None:
             return self
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        self._server = _uvicorn_server(self.app)
+        self._server = _uvicorn_server(self.app, self.tls)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="openai-emulator", daemon=True
         )
@@ -102,25 +123,43 @@ class OpenAIEmulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving: connections refused, idle ones closed, answers in progress given a moment to finish.
+
+        State, faults and the journal stay; ``start()`` serves them again on the same port.
+        """
         if self._thread is None:
             return
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=GRACEFUL_STOP_SECONDS + 10)
         self._thread = None
-        if self._owns_storage:
-            self.app.state.close()
+
+    def close(self) -> None:
+        """Stop serving for good, and delete the emulator's temporary storage folder."""
+        self.stop()
+        if self._dispose is not None:
+            self._dispose()
+
+    @contextmanager
+    def outage(self) -> Iterator[OpenAIEmulator]:
+        """The server unreachable (connections refused) inside the block, back on the same port after."""
+        self.stop()
+        try:
+            yield self
+        finally:
+            self.start()
 
     def __enter__(self) -> OpenAIEmulator:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.close()
 
     # -- how to reach it ------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}/v1"
 
     @property
     def api_key(self) -> str:
@@ -153,10 +192,8 @@ class OpenAIEmulator:
         """Limit requests and tokens per minute, answering like OpenAI once over."""
         return self.app.add_limit(RateLimit(rpm=rpm, tpm=tpm, path=path))
 
-    def set_fine_tune_timings(self, **seconds: float) -> Any:
+    def set_fine_tune_timings(self, **seconds: float) -> FineTuneTimings:
         """Emulator-clock seconds new fine-tune jobs spend ``validating``, ``queued``, ``running``."""
-        from airflow_provider_openai_adv.testing.fine_tuning import set_timings
-
         return set_timings(self.state, **seconds)
 
     def advance_clock(self, seconds: float) -> None:
@@ -190,21 +227,36 @@ def main(argv: list[str] | None = None) -> None:
         metavar="V,Q,R",
         help="seconds fine-tune jobs spend validating, queued and running (default 1,1,3)",
     )
+    parser.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--ssl-keyfile", default=None, help="and this key (PEM)")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     emulator = OpenAIEmulator(
-        args.host, args.port, api_key=args.api_key, latency=args.latency, storage_dir=args.storage_dir
+        args.host,
+        args.port,
+        api_key=args.api_key,
+        latency=args.latency,
+        storage_dir=args.storage_dir,
+        tls=_tls_files(args.ssl_certfile, args.ssl_keyfile),
     )
     if args.fine_tune_seconds:
         validating, queued, running = (float(part) for part in args.fine_tune_seconds.split(","))
         emulator.set_fine_tune_timings(validating=validating, queued=queued, running=running)
     sock = _bind(args.host, args.port)
-    print(f"OpenAI emulator listening on http://{args.host}:{sock.getsockname()[1]}/v1", flush=True)
+    emulator.port = sock.getsockname()[1]
+    print(f"OpenAI emulator listening on {emulator.base_url}", flush=True)
     try:
-        _uvicorn_server(emulator.app, args.log_level).run(sockets=[sock])
+        _uvicorn_server(emulator.app, emulator.tls, args.log_level).run(sockets=[sock])
     finally:
-        if emulator._owns_storage:
-            emulator.app.state.close()
+        emulator.close()
+
+
+def _tls_files(certfile: str | None, keyfile: str | None) -> TLSFiles | None:
+    if certfile is None:
+        return None
+    from airflow_provider_openai_adv.testing.tls import TLSFiles
+
+    return TLSFiles(Path(certfile), Path(keyfile or certfile))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 """Faults and limits the emulator can be told to apply, per server or per path.
 
 A :class:`Fault` matches requests by method and path (a glob such as ``/v1/chat/*``) and
-then delays them, answers with an error (a 429 with ``Retry-After``, a 500...), drops
-the connection, or breaks a stream part-way. A :class:`RateLimit` answers like OpenAI's
-request and token limits: ``x-ratelimit-*`` headers on every answer and a 429
-``rate_limit_exceeded`` once the window is full.
+then delays them, answers in the handler's stead (an error such as a 429 with
+``Retry-After`` or a 500, or any status with a raw body), drops the connection before
+or after handling the request, or breaks a stream part-way. A :class:`RateLimit`
+answers like OpenAI's request and token limits: ``x-ratelimit-*`` headers on every
+answer and a 429 ``rate_limit_exceeded`` once the window is full.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
@@ -17,6 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
+
+from airflow_provider_openai_adv.testing.http import Response
 
 _ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
     400: ("invalid_request_error", None, "Injected bad request."),
@@ -38,16 +42,21 @@ class Fault:
 
     :param path: glob matched against the request path, e.g. ``/v1/chat/completions``.
     :param method: HTTP method to match; any when ``None``.
-    :param status: answer with this HTTP error status (and OpenAI's error body).
+    :param status: answer with this status instead of handling the request: for an error
+        status, OpenAI's error body unless ``body`` is given; any status works, 200 too.
     :param code: the error's ``code`` (``insufficient_quota``, ``rate_limit_exceeded``...).
     :param message: the error's message.
     :param retry_after: seconds, sent as ``Retry-After``.
     :param retry_after_ms: milliseconds, sent as ``retry-after-ms``.
     :param should_retry: sent as ``x-should-retry: true/false``.
-    :param headers: more headers for the error answer (``{"retry-after": "<HTTP date>"}``).
-    :param body: a raw (non-JSON) body for the error answer, e.g. a proxy's HTML page.
+    :param headers: more headers for the answer (``{"retry-after": "<HTTP date>"}``).
+    :param body: the answer's raw body, e.g. a proxy's HTML page or ``"{}"`` with a 200.
+    :param content_type: the body's type; by default ``application/json`` when ``body``
+        parses as JSON, else ``text/html; charset=utf-8``.
     :param latency: seconds to wait before answering (without blocking other requests).
-    :param drop: close the connection without answering.
+    :param drop: close the connection without answering, before handling the request.
+    :param lose_answer: handle the request (the upload is kept, the job created...), then
+        close the connection instead of answering; journalled with ``answer_lost=True``.
     :param stream_error_after: for streams, send an error event after this many chunks.
     :param stream_cut_after: for streams, cut the connection after this many chunks.
     :param rate: probability (0–1) that a matching request gets the fault.
@@ -65,8 +74,10 @@ class Fault:
     should_retry: bool | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    content_type: str | None = None
     latency: float = 0.0
     drop: bool = False
+    lose_answer: bool = False
     stream_error_after: int | None = None
     stream_cut_after: int | None = None
     rate: float = 1.0
@@ -76,21 +87,26 @@ class Fault:
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and fnmatchcase(path, self.path)
 
-    def error(self) -> tuple[int, dict[str, Any] | str, list[tuple[str, str]]]:
-        """The status, body (OpenAI's error object, or ``body`` as given) and headers."""
+    def response(self) -> Response:
+        """The answer this fault gives instead of the handler's (``status`` is set)."""
         assert self.status is not None
+        if self.body is not None:
+            body, content_type = self.body.encode(), _content_type_of(self.body)
+        elif self.status >= 400:
+            body, content_type = json.dumps(self._error_body(), separators=(",", ":")).encode(), "application/json"
+        else:
+            body, content_type = b"", "application/json"
+        return Response(body, self.status, self.content_type or content_type, self._headers())
+
+    def _error_body(self) -> dict[str, Any]:
         default_type, default_code, default_message = _ERROR_DEFAULTS.get(
             self.status, ("server_error" if self.status >= 500 else "invalid_request_error", None, "Injected error.")
         )
         code = self.code if self.code is not None else default_code
         error_type = self.error_type or (code if code == "insufficient_quota" else default_type)
-        body: dict[str, Any] | str = (
-            self.body
-            if self.body is not None
-            else {
-                "error": {"message": self.message or default_message, "type": error_type, "param": None, "code": code}
-            }
-        )
+        return {"error": {"message": self.message or default_message, "type": error_type, "param": None, "code": code}}
+
+    def _headers(self) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = list(self.headers.items())
         if self.retry_after is not None:
             headers.append(("retry-after", f"{self.retry_after:g}"))
@@ -98,7 +114,18 @@ class Fault:
             headers.append(("retry-after-ms", f"{self.retry_after_ms:g}"))
         if self.should_retry is not None:
             headers.append(("x-should-retry", "true" if self.should_retry else "false"))
-        return self.status, body, headers
+        return headers
+
+
+def _content_type_of(body: str) -> str:
+    """JSON's type for a body that looks like JSON (an array or object, however deep), else HTML's."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return "application/json"
+    except ValueError:
+        return "text/html; charset=utf-8"
+    return "application/json"
 
 
 class FaultSet:

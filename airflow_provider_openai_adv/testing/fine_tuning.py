@@ -3,7 +3,9 @@
 A job walks ``validating_files → queued → running → succeeded | failed | cancelled``.
 Nothing runs in the background: whenever a job is read, :meth:`FineTuningStore.refresh`
 replays every transition and training step the emulator clock has reached since, so
-tests move jobs with ``advance_clock`` instead of sleeping.
+tests move jobs with ``advance_clock`` instead of sleeping. Each training step emits a
+``metrics`` event and a job has ``ceil(examples / batch_size) * n_epochs`` steps, so a
+job's hyperparameters set how many events one poll can find (hundreds, if asked).
 
 Both API generations share the store, the state machine and the models it creates: a
 job made through ``/fine_tuning/jobs`` has an ``ftjob-`` id, one made through the
@@ -21,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.state import new_id
+from airflow_provider_openai_adv.testing.files import FileStore
+from airflow_provider_openai_adv.testing.models import ModelStore
+from airflow_provider_openai_adv.testing.state import Store, new_id
 
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.testing.state import EmulatorState
@@ -121,11 +125,11 @@ class FineTuneJob:
         return metrics
 
 
-class FineTuningStore:
+class FineTuningStore(Store):
     """The emulator's fine-tuning jobs, in creation order; get it with ``state.store(FineTuningStore)``."""
 
     def __init__(self, state: EmulatorState) -> None:
-        self.state = state
+        super().__init__(state)
         self.timings = FineTuneTimings()  # jobs keep the timings they were created with
         self.jobs: dict[str, FineTuneJob] = {}
 
@@ -238,10 +242,10 @@ class FineTuningStore:
         name = f"ft:{job.base}:{ORG}:{job.suffix or ''}:{job.id[-8:]}"
         results = self.state.temp_path()
         results.write_text(results_csv(job))
-        stored = self.state.add_file(
+        stored = self.state.store(FileStore).add(
             filename="step_metrics.csv", purpose="fine-tune-results", path=results, size=results.stat().st_size
         )
-        self.state.models[name] = {"id": name, "object": "model", "created": int(at), "owned_by": ORGANIZATION_ID}
+        self.state.store(ModelStore).add(name, int(at), ORGANIZATION_ID)
         job.fine_tuned_model = name
         job.result_files = [stored.id]
         job.trained_tokens = job.tokens_per_epoch * job.hyperparameters["n_epochs"]
@@ -299,11 +303,12 @@ def set_timings(state: EmulatorState, **seconds: float) -> FineTuneTimings:
 
 def fine_tunable_base(state: EmulatorState, model: str, *, legacy: bool) -> str | None:
     """The base model ``model`` fine-tunes, or ``None`` when it cannot be fine-tuned here."""
+    models = state.store(ModelStore).models
     if model.startswith("ft:"):
-        return model.split(":")[1] if model in state.models else None
+        return model.split(":")[1] if model in models else None
     if legacy and model in LEGACY_BASES:
         return model
-    return model if model in (*CHAT_BASES, *COMPLETION_BASES) and model in state.models else None
+    return model if model in (*CHAT_BASES, *COMPLETION_BASES) and model in models else None
 
 
 def data_format(base: str, method: str) -> str:
@@ -323,7 +328,7 @@ def learned_reply(state: EmulatorState, model: str, prompt: str) -> str | None:
     store = state.store(FineTuningStore)
     with state.lock:
         store.refresh_all()
-        if model not in state.models:
+        if model not in state.store(ModelStore).models:
             return None
         job = next((job for job in store.jobs.values() if job.fine_tuned_model == model), None)
         return job.replies.get(_normalized(prompt)) if job else None
@@ -331,7 +336,7 @@ def learned_reply(state: EmulatorState, model: str, prompt: str) -> str | None:
 
 def read_training_data(state: EmulatorState, file_id: str, shape: str, kind: str) -> TrainingData:
     """Check a training (or validation) file line by line, and what it teaches."""
-    stored = state.files.get(file_id)
+    stored = state.store(FileStore).files.get(file_id)
     if stored is None:
         raise InvalidTrainingData(kind, f"The {kind} file {file_id} was deleted before it could be read.")
     try:

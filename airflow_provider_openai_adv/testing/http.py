@@ -1,4 +1,4 @@
-"""The emulator's small HTTP toolkit: requests, responses, errors and a router.
+"""The emulator's small HTTP toolkit: requests, responses and errors (routing is ``routing.py``).
 
 A raw ASGI layer instead of a web framework: the emulator must answer thousands of
 requests a second so that it is never what a benchmark measures.
@@ -7,8 +7,7 @@ requests a second so that it is never what a benchmark measures.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +65,10 @@ class Request:
 
     def __init__(self, scope: dict[str, Any], state: EmulatorState) -> None:
         self.method: str = scope["method"]
-        self.path: str = scope["path"]
+        self.path: str = scope["path"]  # percent-decoded: what faults, limits and the journal see
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        self.raw_path: str = raw_path.decode("latin-1")  # as sent: what routes match
+        self.scheme: str = scope.get("scheme", "http")
         self.query: dict[str, str] = dict(parse_qsl(scope["query_string"].decode("latin-1")))
         self.headers: dict[str, str] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         self.state = state
@@ -113,11 +115,10 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
     stream: AsyncIterator[bytes] | None = None
     file: Path | None = None
-    json_body: Any = None  # the object behind ``body``, for the request journal
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(json.dumps(payload, separators=(",", ":")).encode(), status, json_body=payload)
+    return Response(json.dumps(payload, separators=(",", ":")).encode(), status)
 
 
 def text_response(text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
@@ -161,41 +162,3 @@ def invalid(message: str, param: str | None = None, code: str | None = None) -> 
 
 def not_found(message: str, param: str | None = None, code: str | None = None) -> APIError:
     return APIError(404, message, param=param, code=code)
-
-
-Handler = Callable[[Request], Response]
-
-_PARAM = re.compile(r"\{(\w+)\}")
-
-
-class Router:
-    """Maps ``(method, path)`` to a handler; ``{name}`` in a path matches one segment."""
-
-    def __init__(self) -> None:
-        self._exact: dict[tuple[str, str], Handler] = {}
-        self._patterns: list[tuple[str, re.Pattern[str], Handler]] = []
-
-    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            if "{" in path:
-                pattern = re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", path) + "$")
-                self._patterns.append((method, pattern, handler))
-            else:
-                self._exact[(method, path)] = handler
-            return handler
-
-        return register
-
-    def resolve(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
-        """The handler and path parameters; the flag says whether the path exists at all."""
-        handler = self._exact.get((method, path))
-        if handler is not None:
-            return handler, {}, True
-        path_known = any(known == path for _, known in self._exact)
-        for route_method, pattern, candidate in self._patterns:
-            match = pattern.match(path)
-            if match:
-                if route_method == method:
-                    return candidate, match.groupdict(), True
-                path_known = True
-        return None, {}, path_known

@@ -54,6 +54,18 @@ def test_bad_settings_are_refused_naming_the_argument(overrides, argument):
         ClientConfig(**settings)
 
 
+@pytest.mark.parametrize("key", ["sk-abc\n", "  sk-abc  ", "\tsk-abc\r\n"])
+def test_the_whitespace_a_copy_paste_leaves_around_the_key_is_stripped(key):
+    assert ClientConfig(api_key=key).api_key == "sk-abc"
+
+
+@pytest.mark.parametrize(("key", "problem"), [("sk-a b", "a space"), ("sk-é", "a character"), ("sk-\x00x", "a character")])
+def test_a_key_that_cannot_be_a_header_is_refused_without_quoting_it(key, problem):
+    with pytest.raises(OpenAIValidationError, match=f"^api_key contains {problem}") as caught:
+        ClientConfig(api_key=key)
+    assert key not in str(caught.value)
+
+
 def test_repr_never_shows_the_api_key():
     config = ClientConfig(api_key="sk-very-secret-value", organization="org-1")
     assert "sk-very-secret-value" not in repr(config)

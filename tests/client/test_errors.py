@@ -85,3 +85,59 @@ def test_the_key_is_redacted_wherever_a_server_echoes_it(openai_emulator, make_c
 def test_redaction_masks_given_secrets_and_key_shaped_tokens():
     assert redact_secrets("token=abc123 and sk-live-XYZ987654", "abc123") == "token=*** and ***"
     assert redact_secrets("nothing secret") == "nothing secret"
+
+
+def test_a_key_escaped_in_the_json_body_is_redacted_once_decoded(openai_emulator, make_client):
+    key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
+    escaped = key.replace("-", "\\u002d")  # what a server's JSON encoder may send
+    openai_emulator.add_fault(
+        path="/v1/models", status=400, body='{"error": {"message": "bad key ' + escaped + '", "param": "' + escaped + '"}}'
+    )
+    with pytest.raises(BadRequestError) as caught:
+        make_client(api_key=key).get("models")
+    error = caught.value
+    for text in (str(error), repr(error.body), error.message, str(error.param)):
+        assert key not in text and "abcdefghijklmnopqrstuvwxyz0123" not in text
+
+
+def test_a_key_a_server_echoes_in_a_header_is_redacted(openai_emulator, make_client):
+    key = "custom-key-without-a-known-prefix-123456"
+    openai_emulator.add_fault(path="/v1/models", status=400, headers={"x-debug-auth": f"Bearer {key}"})
+    with pytest.raises(BadRequestError) as caught:
+        make_client(api_key=key).get("models")
+    assert caught.value.headers["x-debug-auth"] == "Bearer ***"
+    assert key not in repr(caught.value.__dict__)
+
+
+def test_a_non_json_error_body_is_redacted_and_bounded(openai_emulator, make_client):
+    key = "custom-key-without-a-known-prefix-123456"
+    page = f"<html>{'padding ' * 400}token={key}{'tail ' * 300_000}</html>"
+    openai_emulator.add_fault(path="/v1/models", status=502, body=page)
+    with pytest.raises(InternalServerError) as caught:
+        make_client(api_key=key, max_retries=0).get("models")
+    error = caught.value
+    assert key not in error.message and key not in error.body
+    assert len(error.message) <= 2001 and len(error.body) <= (1 << 20) + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"error": ["not", "an", "object"]}',
+        '{"error": {"message": {"nested": true}, "code": 429, "type": ["x"]}}',
+        '{"error": null}',
+        "[" * 3000 + "]" * 3000,
+        '{"error": {"message": "' + "\\ud800" + '"}}',
+    ],
+)
+def test_odd_error_bodies_still_become_our_errors(openai_emulator, make_client, body):
+    openai_emulator.add_fault(path="/v1/models", status=400, body=body)
+    with pytest.raises(BadRequestError) as caught:
+        make_client().get("models")
+    assert "OpenAI API error 400" in str(caught.value)
+
+
+def test_redaction_covers_escaped_and_encoded_spellings():
+    key = "my key+/\n"
+    for spelling in (key, repr(key)[1:-1], "my%20key%2B%2F%0A", key.strip()):
+        assert redact_secrets(f"before {spelling} after", key) == "before *** after"

@@ -28,8 +28,8 @@ SCRIPT = textwrap.dedent(
     work = Path(tempfile.mkdtemp())
     with OpenAIEmulator(storage_dir=work / "emulator") as emulator:
         client = OpenAIClient(ClientConfig(api_key=emulator.api_key, base_url=emulator.base_url))
-        warm = client.upload("files", {"purpose": "batch"}, [FilePart.from_bytes("file", b"warm-up", "w.jsonl")]).json()
-        client.download(f"files/{warm['id']}/content", work / "warm.jsonl")
+        warm = client.upload("files", {"purpose": "batch"}, [FilePart.from_bytes("file", b"warm-up", "w.jsonl")])
+        client.download("files/{file_id}/content", work / "warm.jsonl", file_id=warm["id"])
         source = work / "big.jsonl"
         block = os.urandom(1 << 20)
         digest = hashlib.sha256()
@@ -38,10 +38,10 @@ SCRIPT = textwrap.dedent(
                 handle.write(block)
                 digest.update(block)
         baseline = peak_mb()
-        uploaded = client.upload("files", {"purpose": "batch"}, [FilePart.from_path("file", source)]).json()
+        uploaded = client.upload("files", {"purpose": "batch"}, [FilePart.from_path("file", source)])
         after_upload = peak_mb()
         target = work / "copy.jsonl"
-        written = client.download(f"files/{uploaded['id']}/content", target)
+        written = client.download("files/{file_id}/content", target, file_id=uploaded["id"])
         after_download = peak_mb()
         copy_digest = hashlib.sha256()
         with target.open("rb") as handle:

@@ -50,7 +50,7 @@ def test_a_stream_without_done_is_accepted_when_none_is_expected():
 
 
 def test_a_non_json_event_is_reported():
-    with pytest.raises(StreamError, match="not JSON"):
+    with pytest.raises(StreamError, match="not valid JSON"):
         list(iter_json_events([b"data: hello\n\n"]))
 
 
@@ -88,3 +88,72 @@ def test_streams_read_to_the_end_reuse_the_connection(openai_emulator, make_clie
     for _ in range(3):
         list(client.stream_events("chat/completions", {**CHAT, "stream": True}))
     assert len({entry.peer for entry in openai_emulator.requests}) == 1
+
+
+# -- hostile streams -------------------------------------------------------------------
+
+
+class CountingChunks:
+    """A stream of ``count`` chunks of ``size`` bytes without a line end, counting what is read."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self.count, self.size, self.read = count, size, 0
+
+    def __iter__(self):
+        for _ in range(self.count):
+            self.read += 1
+            yield b"x" * self.size
+
+
+def test_a_line_longer_than_the_limit_is_refused_as_soon_as_it_is_over():
+    chunks = CountingChunks(count=10_000, size=1024)
+    with pytest.raises(StreamError, match="a line of more than 65536 bytes"):
+        list(iter_lines(chunks, max_bytes=64 * 1024))
+    assert chunks.read == 65  # it stopped reading at the first chunk past the limit
+
+
+def test_an_event_of_many_short_data_lines_is_bounded_too():
+    stream = [b"data: " + b"y" * 100 + b"\n"] * 1000
+    with pytest.raises(StreamError, match="an event of more than"):
+        list(iter_events(stream, max_bytes=10_000))
+
+
+def test_the_work_per_chunk_does_not_grow_with_the_pending_line(monkeypatch):
+    """Each chunk is scanned once: with a line that never ends, the bytes examined stay
+    proportional to the bytes received (the old decoder re-scanned the whole pending line
+    per chunk, quadratic: 16 MB without a newline took 15 s)."""
+    from airflow_provider_openai_adv.client import sse
+
+    scanned = []
+    real_split = sse._LINE_END.split
+
+    class Counting:
+        def split(self, data):
+            scanned.append(len(data))
+            return real_split(data)
+
+    monkeypatch.setattr(sse, "_LINE_END", Counting())
+    list(iter_lines([b"z" * 100] * 2000, max_bytes=1 << 20))
+    assert sum(scanned) == 200_000
+
+
+def test_deeply_nested_json_in_an_event_is_our_error_not_a_recursion_error():
+    with pytest.raises(StreamError, match="nested too deeply"):
+        list(iter_json_events([b"data: " + b"[" * 100_000 + b"]" * 100_000 + b"\n\n"]))
+
+
+def test_bytes_that_are_not_utf8_are_our_error():
+    with pytest.raises(StreamError, match="not UTF-8"):
+        list(iter_json_events([b'data: {"a": "\xff\xfe"}\n\n']))
+
+
+def test_what_the_server_says_is_quoted_only_once_the_key_is_masked():
+    key = "key-without-a-known-prefix-0123456789"
+    escaped = key.replace("-", "\\u002d")
+    error_event = b'event: error\ndata: {"message": "quota for ' + escaped.encode() + b'"}\n\n'
+    with pytest.raises(StreamError) as caught:
+        list(iter_json_events([error_event], api_key=key))
+    assert key not in str(caught.value) and key not in repr(caught.value.error)
+    with pytest.raises(StreamError) as caught:
+        list(iter_json_events([b"data: oops " + key.encode() + b"\n\n"], api_key=key))
+    assert key not in str(caught.value)

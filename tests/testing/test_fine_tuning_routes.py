@@ -384,6 +384,53 @@ def test_events_are_paginated_newest_first(http, slow, training_file):
     assert older.json()["has_more"] is False
 
 
+def all_event_pages(http, job_id, *, until=None):
+    """Every page of events, newest first, 100 at a time; stop at the event ``until`` if given."""
+    pages, after = [], None
+    while True:
+        params = {"limit": 100} | ({"after": after} if after else {})
+        page = http.get(f"/fine_tuning/jobs/{job_id}/events", params=params).json()
+        ids = [event["id"] for event in page["data"]]
+        if until in ids:
+            page["data"] = page["data"][: ids.index(until)]
+            return [*pages, page]
+        pages.append(page)
+        if not page["has_more"]:
+            return pages
+        after = ids[-1]
+
+
+def test_a_long_job_emits_hundreds_of_events_between_two_polls(http, slow, training_file):
+    """Ten examples, a batch of one, twenty epochs: 200 steps, each a metrics event."""
+    hyperparameters = {"batch_size": 1, "n_epochs": 20}
+    job_id = create(http, training_file=training_file, hyperparameters=hyperparameters)["id"]
+    slow.advance_clock(VALIDATING + QUEUED + RUNNING * 0.05)
+    seen = all_event_pages(http, job_id)
+    assert job(http, job_id)["status"] == "running" and len(seen) == 1
+    newest_seen = seen[0]["data"][0]["id"]
+
+    slow.advance_clock(RUNNING)
+    pages = all_event_pages(http, job_id, until=newest_seen)
+    fresh = [event for page in pages for event in page["data"]]
+    assert len(fresh) > 150 and len(pages[0]["data"]) == 100 and pages[0]["has_more"] is True
+    assert fresh[0]["message"] == "The job succeeded."
+    times = [event["created_at"] for event in fresh]
+    assert times == sorted(times, reverse=True)
+
+    everything = [event for page in all_event_pages(http, job_id) for event in page["data"]]
+    assert len({event["id"] for event in everything}) == len(everything)
+    assert sum(event["type"] == "metrics" for event in everything) == 200
+    assert everything[-1]["message"].startswith("Created fine-tuning job")
+
+
+def test_an_events_page_holds_at_most_100(http, training_file):
+    job_id = create(http, training_file=training_file)["id"]
+    response = http.get(f"/fine_tuning/jobs/{job_id}/events", params={"limit": 101})
+    assert response.status_code == 400 and response.json()["error"]["param"] == "limit"
+    response = http.get(f"/fine_tuning/jobs/{job_id}/events", params={"after": "ftevent-nope"})
+    assert response.status_code == 404 and response.json()["error"]["param"] == "after"
+
+
 # -- bad input --------------------------------------------------------------------------
 
 

@@ -1,16 +1,25 @@
-"""The emulated endpoints, one module per API family.
+"""The emulated endpoints, one module per API family, listed in ``FAMILIES``.
 
-Importing this package imports every module in it, and each registers its routes on
-``ROUTER`` with ``@ROUTER.route(method, path)`` — a new family is a new module.
+A family module has ``ROUTES``, a tuple of :class:`~airflow_provider_openai_adv.testing.routing.Route`
+under ``/v1`` (key, faults, limits and journal apply), and may have ``PUBLIC_ROUTES``:
+full paths served without a key, for URLs its answers hand out (image downloads).
+A family's state is a store class, got with ``request.state.store(TheStore)``: in the
+routes module when only its routes use it (``ImageStore``), in ``testing/<family>.py``
+when other families use it too (files, models, fine-tuning).
 """
 
-import importlib
-import pkgutil
+from airflow_provider_openai_adv.testing.routes import (
+    audio,
+    chat,
+    completions,
+    edits,
+    embeddings,
+    engines,
+    files,
+    fine_tuning,
+    images,
+    models,
+    moderations,
+)
 
-from airflow_provider_openai_adv.testing.http import Router
-
-ROUTER = Router()
-
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name != "common":
-        importlib.import_module(f"{__name__}.{_module.name}")
+FAMILIES = (models, chat, completions, edits, embeddings, moderations, images, audio, files, fine_tuning, engines)

@@ -26,8 +26,8 @@ from airflow_provider_openai_adv.testing.http import (
     json_response,
     text_response,
 )
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import check_choice, check_range, form_number, upload_digest
+from airflow_provider_openai_adv.testing.routing import Route
 
 AUDIO_FORMATS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
@@ -139,7 +139,6 @@ def _timestamp(seconds: float, vtt: bool) -> str:
     return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}{'.' if vtt else ','}{millis % 1000:03d}"
 
 
-@ROUTER.route("POST", "/audio/transcriptions")
 def create_transcription(request: Request) -> Response:
     form = request.require_form()
     model = _model(form, TRANSCRIPTION_MODELS)
@@ -186,7 +185,6 @@ def create_transcription(request: Request) -> Response:
     return _answer(transcript, response_format, usage, language_name, temperature, granularities or ["segment"])
 
 
-@ROUTER.route("POST", "/audio/translations")
 def create_translation(request: Request) -> Response:
     form = request.require_form()
     _model(form, ["whisper-1"])
@@ -265,3 +263,9 @@ def _answer(
     if usage is not None:
         body["usage"] = usage
     return json_response(body)
+
+
+ROUTES = (
+    Route("POST", "/audio/transcriptions", create_transcription),
+    Route("POST", "/audio/translations", create_translation),
+)

@@ -13,7 +13,6 @@ from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
     check_choice,
@@ -23,6 +22,7 @@ from airflow_provider_openai_adv.testing.routes.common import (
     sse_response,
     usage,
 )
+from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import new_id
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -145,7 +145,6 @@ def _choice_message(
     return message, "length" if cut else "stop", synth.estimate_tokens(text)
 
 
-@ROUTER.route("POST", "/chat/completions")
 def create_chat_completion(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
@@ -211,3 +210,6 @@ def split_for_stream(text: str) -> list[str]:
     for position, word in enumerate(text.split(" ")):
         pieces.append(word if position == 0 else " " + word)
     return [piece for piece in pieces if piece]
+
+
+ROUTES = (Route("POST", "/chat/completions", create_chat_completion),)

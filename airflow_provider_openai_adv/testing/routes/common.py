@@ -10,6 +10,7 @@ from typing import Any
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore, learned_reply
 from airflow_provider_openai_adv.testing.http import Form, Request, Response, UploadedFile, invalid, not_found
+from airflow_provider_openai_adv.testing.models import ModelStore
 
 
 def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
@@ -54,7 +55,7 @@ def check_choice(value: Any, name: str, allowed: Iterable[str]) -> None:
 def current_models(request: Request) -> dict[str, dict[str, Any]]:
     """The models, including those fine-tunes have produced by the emulator's clock."""
     request.state.store(FineTuningStore).refresh_all()
-    return request.state.models
+    return request.state.store(ModelStore).models
 
 
 def answer_for(request: Request, model: str, prompt: str) -> str:

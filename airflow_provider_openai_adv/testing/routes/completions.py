@@ -15,7 +15,6 @@ from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.chat import FINGERPRINT, check_sampling, split_for_stream
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
@@ -26,6 +25,7 @@ from airflow_provider_openai_adv.testing.routes.common import (
     sse_response,
     usage,
 )
+from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import new_id
 
 COMPLETION_MODELS = frozenset({"gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"})
@@ -117,7 +117,6 @@ def _logprobs(text: str, top: int) -> dict[str, list[Any]]:
     }
 
 
-@ROUTER.route("POST", "/completions")
 def create_completion(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
@@ -167,3 +166,6 @@ def _stream_chunks(completion: dict[str, Any], include_usage: bool) -> Iterator[
         yield chunk(choice["index"], "", None, choice["finish_reason"])
     if include_usage:
         yield {**base, "choices": [], "usage": completion["usage"]}
+
+
+ROUTES = (Route("POST", "/completions", create_completion),)

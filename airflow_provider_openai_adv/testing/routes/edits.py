@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import check_range, model_or_404, optional, require, usage
+from airflow_provider_openai_adv.testing.routing import Route
 
 EDIT_MODELS = ("text-davinci-edit-001", "code-davinci-edit-001")
 
@@ -20,7 +20,6 @@ def edited(text: str, instruction: str) -> str:
     return f"{text}\n{note}" if text else note
 
 
-@ROUTER.route("POST", "/edits")
 def create_edit(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
@@ -47,3 +46,6 @@ def create_edit(request: Request) -> Response:
             "usage": usage(prompt_tokens, synth.estimate_tokens(answer) * n),
         }
     )
+
+
+ROUTES = (Route("POST", "/edits", create_edit),)

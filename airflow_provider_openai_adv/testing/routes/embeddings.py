@@ -6,8 +6,8 @@ from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import check_choice, model_or_404, require
+from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.validation import EMBEDDING_DIMENSIONS
 
 MAX_INPUTS = 2048
@@ -36,7 +36,6 @@ def _texts(value: Any) -> list[str]:
     return texts
 
 
-@ROUTER.route("POST", "/embeddings")
 def create_embeddings(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
@@ -67,3 +66,6 @@ def create_embeddings(request: Request) -> Response:
             "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
         }
     )
+
+
+ROUTES = (Route("POST", "/embeddings", create_embeddings),)

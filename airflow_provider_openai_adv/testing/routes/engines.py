@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_openai_adv.testing.http import Request, Response, json_response, not_found
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import current_models
+from airflow_provider_openai_adv.testing.routing import Route
 
 
 def _engine(model: dict[str, Any]) -> dict[str, Any]:
@@ -19,14 +19,18 @@ def _engine(model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@ROUTER.route("GET", "/engines")
 def list_engines(request: Request) -> Response:
     return json_response({"object": "list", "data": [_engine(model) for model in current_models(request).values()]})
 
 
-@ROUTER.route("GET", "/engines/{engine_id}")
 def retrieve_engine(request: Request) -> Response:
     model = current_models(request).get(request.path_params["engine_id"])
     if model is None:
         raise not_found("Engine not found")  # OpenAI's words; its answer named no param
     return json_response(_engine(model))
+
+
+ROUTES = (
+    Route("GET", "/engines", list_engines),
+    Route("GET", "/engines/{engine_id}", retrieve_engine),
+)

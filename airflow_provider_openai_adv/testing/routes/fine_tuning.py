@@ -15,6 +15,7 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
+from airflow_provider_openai_adv.testing.files import FileStore
 from airflow_provider_openai_adv.testing.fine_tuning import (
     CHAT_BASES,
     COMPLETION_BASES,
@@ -27,8 +28,8 @@ from airflow_provider_openai_adv.testing.fine_tuning import (
     fine_tunable_base,
 )
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import check_choice, optional, paginate, require
+from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import EmulatorState
 
 COMMON_HYPERPARAMETERS = ("batch_size", "learning_rate_multiplier", "n_epochs")
@@ -87,7 +88,7 @@ def _fine_tune_file(request: Request, file_id: Any, param: str) -> dict[str, Any
     """The file object of an uploaded ``fine-tune`` file; 400 naming ``param`` otherwise."""
     if not isinstance(file_id, str):
         raise invalid(f"Invalid type for '{param}'.", param=param, code="invalid_type")
-    stored = request.state.files.get(file_id)
+    stored = request.state.store(FileStore).files.get(file_id)
     if stored is None:
         raise invalid(f"Invalid '{param}': there is no file {file_id}.", param=param)
     if stored.purpose != "fine-tune":
@@ -252,6 +253,7 @@ def legacy_events(job: FineTuneJob) -> list[dict[str, Any]]:
 def fine_tune_body(state: EmulatorState, job: FineTuneJob, *, events: bool = True) -> dict[str, Any]:
     """A legacy ``fine-tune`` object; its list leaves the events out."""
     hyperparameters = job.hyperparameters
+    files = state.store(FileStore).files
     body = {
         "object": "fine-tune",
         "id": job.id,
@@ -269,7 +271,7 @@ def fine_tune_body(state: EmulatorState, job: FineTuneJob, *, events: bool = Tru
             **job.legacy_params,
         },
         **job.file_objects,
-        "result_files": [state.files[file_id].to_api() for file_id in job.result_files if file_id in state.files],
+        "result_files": [files[file_id].to_api() for file_id in job.result_files if file_id in files],
     }
     if events:
         body["events"] = legacy_events(job)
@@ -292,7 +294,6 @@ def checkpoint_body(job: FineTuneJob, checkpoint: dict[str, Any]) -> dict[str, A
 # -- current API ------------------------------------------------------------------------
 
 
-@ROUTER.route("POST", "/fine_tuning/jobs")
 def create_job(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
@@ -321,7 +322,6 @@ def create_job(request: Request) -> Response:
     return json_response(job_body(job))
 
 
-@ROUTER.route("GET", "/fine_tuning/jobs")
 def list_jobs(request: Request) -> Response:
     """Newest first; ``metadata[key]=value`` keeps jobs with those pairs, ``metadata=null`` those without."""
     wanted = {
@@ -336,24 +336,20 @@ def list_jobs(request: Request) -> Response:
     return json_response(paginate(request, jobs, default_limit=20, max_limit=100))
 
 
-@ROUTER.route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}")
 def retrieve_job(request: Request) -> Response:
     return json_response(job_body(_job(request, legacy=False)))
 
 
-@ROUTER.route("POST", "/fine_tuning/jobs/{fine_tuning_job_id}/cancel")
 def cancel_job(request: Request) -> Response:
     return json_response(job_body(_cancel(request, legacy=False)))
 
 
-@ROUTER.route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/events")
 def list_job_events(request: Request) -> Response:
     with request.state.lock:
         events = list(reversed(_job(request, legacy=False).events))
     return json_response(paginate(request, events, default_limit=20, max_limit=100))
 
 
-@ROUTER.route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints")
 def list_job_checkpoints(request: Request) -> Response:
     """The checkpoints of a succeeded job's last epochs, newest first."""
     job = _job(request, legacy=False)
@@ -372,7 +368,6 @@ def _cancel(request: Request, *, legacy: bool) -> FineTuneJob:
 # -- the 2023 API -----------------------------------------------------------------------
 
 
-@ROUTER.route("POST", "/fine-tunes")
 def create_fine_tune(request: Request) -> Response:
     body = request.json()
     training = _fine_tune_file(request, require(body, "training_file"), "training_file")
@@ -428,24 +423,20 @@ def create_fine_tune(request: Request) -> Response:
     return json_response(fine_tune_body(request.state, job))
 
 
-@ROUTER.route("GET", "/fine-tunes")
 def list_fine_tunes(request: Request) -> Response:
     """Every legacy job, oldest first, without events, as the 2023 API listed them."""
     jobs = _store(request).listed(legacy=True)
     return json_response({"object": "list", "data": [fine_tune_body(request.state, job, events=False) for job in jobs]})
 
 
-@ROUTER.route("GET", "/fine-tunes/{fine_tune_id}")
 def retrieve_fine_tune(request: Request) -> Response:
     return json_response(fine_tune_body(request.state, _job(request, legacy=True)))
 
 
-@ROUTER.route("POST", "/fine-tunes/{fine_tune_id}/cancel")
 def cancel_fine_tune(request: Request) -> Response:
     return json_response(fine_tune_body(request.state, _cancel(request, legacy=True)))
 
 
-@ROUTER.route("GET", "/fine-tunes/{fine_tune_id}/events")
 def list_fine_tune_events(request: Request) -> Response:
     """The events so far; with ``stream=true``, server-sent events until the job finishes."""
     job = _job(request, legacy=True)
@@ -481,3 +472,18 @@ async def _event_stream(store: FineTuningStore, job: FineTuneJob) -> AsyncIterat
             yield b"data: [DONE]\n\n"
             return
         await asyncio.sleep(STREAM_POLL_SECONDS)
+
+
+ROUTES = (
+    Route("POST", "/fine_tuning/jobs", create_job),
+    Route("GET", "/fine_tuning/jobs", list_jobs),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}", retrieve_job),
+    Route("POST", "/fine_tuning/jobs/{fine_tuning_job_id}/cancel", cancel_job),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/events", list_job_events),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", list_job_checkpoints),
+    Route("POST", "/fine-tunes", create_fine_tune),
+    Route("GET", "/fine-tunes", list_fine_tunes),
+    Route("GET", "/fine-tunes/{fine_tune_id}", retrieve_fine_tune),
+    Route("POST", "/fine-tunes/{fine_tune_id}/cancel", cancel_fine_tune),
+    Route("GET", "/fine-tunes/{fine_tune_id}/events", list_fine_tune_events),
+)

@@ -2,8 +2,9 @@
 
 Pictures come from :mod:`..png`, seeded by the prompt, the model, the image's index and,
 for edits and variations, the uploaded image: the same request draws the same pictures.
-A ``url`` answer points at ``/_emulator/images/<id>.png`` on this server, which, like
-OpenAI's signed blob URLs, needs no key and expires 60 minutes (emulator clock) later.
+A ``url`` answer points at ``/_emulator/images/<id>.png`` on this server (a public route:
+like OpenAI's signed blob URLs, it needs no key), which expires 60 minutes (emulator
+clock) later.
 The GPT image models always answer ``b64_json``, with ``usage``, as the spec says.
 """
 
@@ -26,7 +27,6 @@ from airflow_provider_openai_adv.testing.http import (
     not_found,
 )
 from airflow_provider_openai_adv.testing.png import encode_png, png_size
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import (
     check_choice,
     check_range,
@@ -34,7 +34,8 @@ from airflow_provider_openai_adv.testing.routes.common import (
     require,
     upload_digest,
 )
-from airflow_provider_openai_adv.testing.state import EmulatorState, new_id
+from airflow_provider_openai_adv.testing.routing import Route
+from airflow_provider_openai_adv.testing.state import EmulatorState, Store, new_id
 
 DALL_E_2, DALL_E_3 = "dall-e-2", "dall-e-3"
 GPT_IMAGE_MODELS = ("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5")
@@ -74,21 +75,22 @@ class Picture:
     created: int
 
 
-class ImageStore:
+class ImageStore(Store):
     """The pictures behind ``url`` answers: a recipe each, drawn again when fetched."""
 
     def __init__(self, state: EmulatorState) -> None:
+        super().__init__(state)
         self.pictures: dict[str, Picture] = {}
 
     def url(self, request: Request, picture: Picture) -> str:
         image_id = new_id("img")
         self.pictures[image_id] = picture
-        return f"http://{request.headers.get('host', '127.0.0.1')}/_emulator/images/{image_id}.png"
+        host = request.headers.get("host", "127.0.0.1")
+        return f"{request.scheme}://{host}/_emulator/images/{image_id}.png"
 
 
-@ROUTER.route("GET", "/_emulator/images/{name}")
 def download_image(request: Request) -> Response:
-    """A generated image; reached through ``app``'s key-free ``/_emulator/`` dispatch."""
+    """A generated image, behind a URL an answer handed out."""
     picture = request.state.store(ImageStore).pictures.get(request.path_params["name"].removesuffix(".png"))
     if picture is None:
         raise not_found("No such image.")
@@ -97,14 +99,12 @@ def download_image(request: Request) -> Response:
     return Response(encode_png(picture.width, picture.height, picture.seed), content_type="image/png")
 
 
-@ROUTER.route("POST", "/images/generations")
 def create_image(request: Request) -> Response:
     body = request.json()
     model = _model(body, DALL_E_2, RULES)
     return _images(request, body, model, _prompt(body, model))
 
 
-@ROUTER.route("POST", "/images/edits")
 def create_image_edit(request: Request) -> Response:
     form = request.require_form()
     body = _form_body(form)
@@ -134,7 +134,6 @@ def create_image_edit(request: Request) -> Response:
     return _images(request, body, model, prompt, *digests, input_images=len(images))
 
 
-@ROUTER.route("POST", "/images/variations")
 def create_image_variation(request: Request) -> Response:
     form = request.require_form()
     body = _form_body(form)
@@ -260,3 +259,11 @@ def _images(
             "total_tokens": text_tokens + input_images * INPUT_IMAGE_TOKENS + image_tokens,
         }
     return json_response(answer)
+
+
+ROUTES = (
+    Route("POST", "/images/generations", create_image),
+    Route("POST", "/images/edits", create_image_edit),
+    Route("POST", "/images/variations", create_image_variation),
+)
+PUBLIC_ROUTES = (Route("GET", "/_emulator/images/{name}", download_image),)

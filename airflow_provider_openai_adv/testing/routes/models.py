@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from airflow_provider_openai_adv.testing.http import APIError, Request, Response, json_response
-from airflow_provider_openai_adv.testing.routes import ROUTER
+from airflow_provider_openai_adv.testing.models import ModelStore
 from airflow_provider_openai_adv.testing.routes.common import current_models, model_or_404
+from airflow_provider_openai_adv.testing.routing import Route
 
 
-@ROUTER.route("GET", "/models")
 def list_models(request: Request) -> Response:
     return json_response({"object": "list", "data": list(current_models(request).values())})
 
 
-@ROUTER.route("GET", "/models/{model}")
 def retrieve_model(request: Request) -> Response:
     return json_response(model_or_404(request, request.path_params["model"]))
 
 
-@ROUTER.route("DELETE", "/models/{model}")
 def delete_model(request: Request) -> Response:
     model_id = request.path_params["model"]
     model = model_or_404(request, model_id)
@@ -27,6 +25,12 @@ def delete_model(request: Request) -> Response:
             "You have insufficient permissions for this operation: only fine-tuned models can be deleted.",
             code="insufficient_permissions",
         )
-    with request.state.lock:
-        request.state.models.pop(model_id, None)
+    request.state.store(ModelStore).delete(model_id)
     return json_response({"id": model["id"], "object": "model", "deleted": True})
+
+
+ROUTES = (
+    Route("GET", "/models", list_models),
+    Route("GET", "/models/{model}", retrieve_model),
+    Route("DELETE", "/models/{model}", delete_model),
+)

@@ -15,8 +15,8 @@ from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes import ROUTER
 from airflow_provider_openai_adv.testing.routes.common import model_or_404, optional, require
+from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import new_id
 
 DEFAULT_MODEL = "omni-moderation-latest"
@@ -103,7 +103,6 @@ def _result(parts: list[tuple[str, str]], omni: bool) -> dict[str, Any]:
     }
 
 
-@ROUTER.route("POST", "/moderations")
 def create_moderation(request: Request) -> Response:
     body = request.json()
     inputs = _inputs(require(body, "input", (str, list)))
@@ -115,3 +114,6 @@ def create_moderation(request: Request) -> Response:
     if not omni and any(kind == "image" for parts in inputs for kind, _ in parts):
         raise invalid(f"The model `{model}` does not accept images; use an omni-moderation model.", param="input")
     return json_response({"id": new_id("modr"), "model": model, "results": [_result(parts, omni) for parts in inputs]})
+
+
+ROUTES = (Route("POST", "/moderations", create_moderation),)

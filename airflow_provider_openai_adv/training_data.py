@@ -7,7 +7,11 @@ file is never held in memory), and reports every bad line with its number.
 Token counts are estimates (about four characters per token, plus a few tokens per
 message): ``tiktoken`` and its encoding files are not assumed to be installed or
 downloadable, so the count is close for English text but can be off for code or other
-languages. Pure Python, no Airflow import: usable in a DAG, a notebook or a CI step.
+languages. Pure Python, no Airflow import: usable in a DAG, a notebook or a CI step
+(the hook and the check operator open paths and object-storage URIs and pass the lines).
+
+The data is hostile input like any other: a line that is not JSON, nested beyond
+reason, or not UTF-8 is reported by number, never raised as a stray exception.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from airflow_provider_openai_adv.safe_json import UnsafeJSONError, loads
 from airflow_provider_openai_adv.validation import fail, require_choice, require_range
 
 FORMATS = ("chat", "completion", "preference")
@@ -166,22 +171,6 @@ def check_training_data(
     )
 
 
-def check_training_file(source: Any, *, argument: str = "file", **options: Any) -> DatasetReport:
-    """:func:`check_training_data` on a local path or object-storage URI, streamed.
-
-    :param argument: the name the user knows the file by, for error messages.
-    """
-    from airflow_provider_openai_adv.hooks.storage import existing_file
-
-    located = existing_file(source, argument=argument)
-    try:
-        with located.open("rb") as handle:
-            report = check_training_data(handle, **options)
-    except OSError as error:
-        raise fail(argument, f"{source} cannot be read: {error}") from None
-    return replace(report, source=str(source))
-
-
 # -- one line -------------------------------------------------------------------------
 
 
@@ -196,9 +185,9 @@ def _parse(raw: bytes | str, *, first: bool) -> dict[str, Any] | None:
     if not text.strip():
         return None
     try:
-        example = json.loads(text)  # JSON allows the "\r\n" of a CRLF file around a value
-    except json.JSONDecodeError as error:
-        raise BadExample(f"not valid JSON ({error.msg}, column {error.colno})") from None
+        example = loads(text)  # JSON allows the "\r\n" of a CRLF file around a value
+    except UnsafeJSONError as problem:
+        raise BadExample(str(problem)) from None
     if not isinstance(example, dict):
         raise BadExample(f"not a JSON object but {_kind(example)}")
     return example

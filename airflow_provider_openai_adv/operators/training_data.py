@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_adv.datasets import SHOWN_ERRORS, check_training_file
 from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 class OpenAICheckFineTuneDataOperator(OpenAIAdvBaseOperator):
     """Check a JSONL fine-tuning file line by line; no API call is made.
 
-    XCom holds the report (see ``airflow_provider_openai_adv.datasets.DatasetReport``):
+    XCom holds the report (see ``airflow_provider_openai_adv.training_data.DatasetReport``):
     the format, the number of examples, the estimated tokens and the errors by line.
 
     :param file: a local path or an object-storage URI such as ``s3://bucket/train.jsonl`` (templated).
@@ -25,7 +25,7 @@ class OpenAICheckFineTuneDataOperator(OpenAIAdvBaseOperator):
         succeeds and the errors are only in the report.
     """
 
-    templated_params = ("file",)
+    templated = ("file",)
 
     def __init__(
         self,
@@ -37,18 +37,19 @@ class OpenAICheckFineTuneDataOperator(OpenAIAdvBaseOperator):
         fail_on_error: bool = True,
         **kwargs: Any,
     ) -> None:
-        # Not api_arguments(locals()): it drops None, and max_example_tokens=None means "no limit".
-        checks = {"data_format": data_format, "min_examples": min_examples, "max_example_tokens": max_example_tokens}
-        super().__init__(api_params={"file": file, **checks}, **kwargs)
-        self.fail_on_error = fail_on_error
+        super().__init__(**kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        options = {**self.api_options, **self.api_params}
-        file = options.pop("file")
-        report = check_training_file(file, argument="file", **options)
+        from airflow_provider_openai_adv.hooks.storage import open_source
+        from airflow_provider_openai_adv.training_data import SHOWN_ERRORS, check_training_data
+
+        limits = {"min_examples": self.min_examples, "max_example_tokens": self.max_example_tokens}
+        with open_source(self.file, argument="file") as lines:
+            report = check_training_data(lines, data_format=self.data_format, **limits)
+        report = replace(report, source=str(self.file))
         self.log.info(
             "Checked %s: format=%s, examples=%d, estimated tokens=%d (largest example %d), errors=%d",
-            file,
+            self.file,
             report.data_format,
             report.examples,
             report.estimated_tokens,
