@@ -25,6 +25,24 @@ from airflow_provider_openai_adv import validation as check
 
 METRICS = ("exact_match", "contains", "regex", "json_valid", "cosine")
 NEEDS_EXPECTED = frozenset({"exact_match", "contains", "cosine"})
+# JSON lines end in LF (or CRLF, CR); U+2028, NEL and the other breaks str.splitlines()
+# knows may stand raw inside a JSON string, so they do not end a line.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` does not compile, or ``None`` when it does. A hostile pattern may
+    also overflow (``a{99999999999999999}``) or recurse too deeply (thousands of nested
+    groups) rather than raise ``re.error``; each is a reason like any other."""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return str(error)
+    except OverflowError as error:
+        return str(error)
+    except RecursionError:
+        return "nested too deeply"
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,7 +59,8 @@ class Example:
             if message.get("role") == "user":
                 content = message.get("content")
                 if isinstance(content, list):
-                    return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+                    texts = (part.get("text") for part in content if isinstance(part, dict))
+                    return " ".join(text for text in texts if isinstance(text, str))  # a part's "text" is not checked
                 return content if isinstance(content, str) else ""
         return ""
 
@@ -49,11 +68,7 @@ class Example:
         """The pattern for the ``regex`` metric: its own, else the expected text if it compiles."""
         if self.pattern is not None:
             return self.pattern
-        if self.expected is None:
-            return None
-        try:
-            re.compile(self.expected)
-        except re.error:
+        if self.expected is None or regex_problem(self.expected) is not None:
             return None
         return self.expected
 
@@ -70,7 +85,7 @@ def parse_eval_set(text: str, *, argument: str = "eval_file") -> list[Example]:
     """The examples of a JSONL eval set; a bad line raises naming ``argument`` and the line."""
     examples: list[Example] = []
     seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if not line.strip():
             continue
         try:
@@ -105,10 +120,9 @@ def _parse_example(record: Any, *, default_id: str) -> Example:
         check.require_text("expected", expected)
     if pattern is not None:
         check.require_text("pattern", pattern)
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"pattern: not a valid regular expression: {error}") from None
+        problem = regex_problem(pattern)
+        if problem is not None:
+            raise ValueError(f"pattern: not a valid regular expression: {problem}")
     identifier = record.get("id", default_id)
     if isinstance(identifier, bool) or not isinstance(identifier, (str, int)):
         raise ValueError("id: expected text or a number")

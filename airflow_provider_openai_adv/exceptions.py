@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +32,18 @@ def _spellings(secret: str) -> set[str]:
     return {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe="")} - {""}
 
 
+@lru_cache(maxsize=16)
+def _escaped_spelling(secret: str) -> re.Pattern[str]:
+    """The secret with any of its characters written as a JSON ``\\uXXXX`` escape, as it
+    stands in JSON text that could not be decoded (a truncated event, a cut-off body)."""
+    pattern = []
+    for char in secret:
+        digits = f"{ord(char):04x}"
+        escaped = "\\\\u" + "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
+        pattern.append(f"(?:{re.escape(char)}|{escaped})" if len(digits) == 4 else re.escape(char))
+    return re.compile("".join(pattern))
+
+
 def redact_secrets(text: str, *secrets: str | None) -> str:
     """Return ``text`` with every given secret (in any common escaping) and every
     API-key-shaped token masked."""
@@ -38,6 +51,8 @@ def redact_secrets(text: str, *secrets: str | None) -> str:
         if secret:
             for spelling in sorted(_spellings(secret), key=len, reverse=True):
                 text = text.replace(spelling, REDACTED)
+            if "\\u" in text:
+                text = _escaped_spelling(secret).sub(REDACTED, text)
     return _KEY_PATTERN.sub(REDACTED, text)
 
 

@@ -101,7 +101,10 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "sensors": [
-            {"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.sensors.job", f"{PACKAGE}.sensors.fine_tuning"]}
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": [f"{PACKAGE}.sensors.job", f"{PACKAGE}.sensors.fine_tuning"],
+            }
         ],
         "triggers": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.triggers.job"]}],
         "extra-links": [f"{PACKAGE}.operators.fine_tuning.OpenAIFineTuneJobLink"],

@@ -42,6 +42,17 @@ def optional_text(name: str, value: Any, *, max_length: int | None = None) -> No
         require_text(name, value, max_length=max_length)
 
 
+RENDERED_NOTHING = ("none", "null")  # what a template renders for a missing value
+
+
+def require_id(name: str, value: Any) -> str:
+    """An id or a model name: non-empty text, and not what a template renders for a missing XCom."""
+    require_text(name, value)
+    if value.strip().lower() in RENDERED_NOTHING:
+        raise fail(name, f"{value!r} is not an id (did a template render a missing value?)")
+    return value
+
+
 def require_texts(name: str, value: Any, *, max_items: int | None = None) -> None:
     """A non-empty string, or a non-empty list of non-empty strings (or of token arrays)."""
     if isinstance(value, str):
@@ -71,8 +82,19 @@ def require_range(name: str, value: Any, low: float, high: float | None = None, 
     if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
         raise fail(name, f"expected {'a whole number' if integer else 'a number'}, got {value!r}")
     if value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        bounds = f"between {_number(low)} and {_number(high)}" if high is not None else f"at least {_number(low)}"
         raise fail(name, f"{value!r} is out of range; expected a value {bounds}")
+
+
+def _number(bound: float) -> str:
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
+
+
+def require_positive(name: str, value: Any) -> None:
+    """``value``, when given, is a number above 0."""
+    require_range(name, value, float("-inf"))
+    if value is not None and value <= 0:
+        raise fail(name, f"{value!r} is out of range; expected a value above 0")
 
 
 def require_choice(name: str, value: Any, choices: Collection[Any]) -> None:
@@ -101,8 +123,10 @@ def check_metadata(name: str, value: Any) -> None:
         raise fail(name, f"has {len(value)} pairs; at most {METADATA_PAIRS} are allowed")
     for key, item in value.items():
         require_text(f"{name} key", key, max_length=METADATA_KEY_LENGTH)
-        if not isinstance(item, str) or len(item) > METADATA_VALUE_LENGTH:
-            raise fail(f"{name}[{key}]", f"values are text of at most {METADATA_VALUE_LENGTH} characters")
+        if not isinstance(item, str):
+            raise fail(f"{name}[{key}]", f"expected text, got {type(item).__name__}")
+        if len(item) > METADATA_VALUE_LENGTH:
+            raise fail(f"{name}[{key}]", f"is {len(item)} characters long; at most {METADATA_VALUE_LENGTH} are allowed")
 
 
 # -- text -------------------------------------------------------------------------------
@@ -115,6 +139,8 @@ SAMPLING_RANGES = {
 }
 MAX_STOP_SEQUENCES = 4
 MAX_N = 128
+LOGIT_BIAS = 100  # a bias is a whole number in [-100, 100]
+SEED_RANGE = (-(2**63), 2**63 - 1)  # the completions' seed: a 64-bit integer
 CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -131,22 +157,36 @@ def check_sampling(params: dict[str, Any], *, max_n: int = MAX_N) -> None:
     require_range("n", params.get("n"), 1, max_n, integer=True)
     require_range("max_tokens", params.get("max_tokens"), 0, integer=True)
     require_range("max_completion_tokens", params.get("max_completion_tokens"), 1, integer=True)
-    stop = params.get("stop")
-    stops_ok = isinstance(stop, (list, tuple)) and len(stop) <= MAX_STOP_SEQUENCES and all(
-        isinstance(item, str) for item in stop
+    require_range("seed", params.get("seed"), *SEED_RANGE, integer=True)
+    check_stop(params.get("stop"))
+    check_logit_bias(params.get("logit_bias"))
+
+
+def check_stop(stop: Any) -> None:
+    """A string, or a list of 1 to 4 strings."""
+    stops_ok = (
+        isinstance(stop, (list, tuple))
+        and 0 < len(stop) <= MAX_STOP_SEQUENCES
+        and all(isinstance(item, str) for item in stop)
     )
     if stop is not None and not isinstance(stop, str) and not stops_ok:
-        raise fail("stop", f"expected a string or a list of at most {MAX_STOP_SEQUENCES} strings")
-    logit_bias = params.get("logit_bias")
-    if logit_bias is not None:
-        if not isinstance(logit_bias, dict):
-            raise fail("logit_bias", "expected an object of token id → bias")
-        for token, bias in logit_bias.items():
-            require_range(f"logit_bias[{token}]", bias, -100, 100)
+        raise fail("stop", f"expected a string or a list of 1 to {MAX_STOP_SEQUENCES} strings")
+
+
+def check_logit_bias(logit_bias: Any) -> None:
+    """Token ids (as text) mapped to whole numbers in [-100, 100]."""
+    if logit_bias is None:
+        return
+    if not isinstance(logit_bias, dict):
+        raise fail("logit_bias", "expected an object of token id → bias")
+    for token, bias in logit_bias.items():
+        if not str(token).isdigit():
+            raise fail(f"logit_bias[{token}]", "keys are token ids (whole numbers), not text")
+        require_range(f"logit_bias[{token}]", bias, -LOGIT_BIAS, LOGIT_BIAS, integer=True)
 
 
 def check_completion(model: Any, prompt: Any, params: dict[str, Any]) -> None:
-    require_text("model", model)
+    require_id("model", model)
     require_texts("prompt", prompt)
     check_sampling(params)
     require_range("best_of", params.get("best_of"), 0, MAX_BEST_OF, integer=True)
@@ -154,7 +194,7 @@ def check_completion(model: Any, prompt: Any, params: dict[str, Any]) -> None:
 
 
 def check_chat(model: Any, messages: Any, params: dict[str, Any]) -> None:
-    require_text("model", model)
+    require_id("model", model)
     require_messages("messages", messages)
     check_sampling(params)
     require_range("top_logprobs", params.get("top_logprobs"), 0, MAX_TOP_LOGPROBS, integer=True)
@@ -225,11 +265,18 @@ IMAGE_SIZES = {
     "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
     "gpt-image": ("1024x1024", "1536x1024", "1024x1536", "auto"),
 }
+# gpt-image-2 takes any WIDTHxHEIGHT: both multiples of 16, from 1:3 to 3:1, at most 3840x2160.
+FREE_SIZE_MODELS = ("gpt-image-2",)
+FREE_SIZE_STEP, FREE_SIZE_RATIO, FREE_SIZE_MAX = 16, 3, (3840, 2160)
 IMAGE_PROMPT_LENGTH = {"dall-e-2": 1000, "dall-e-3": 4000, "gpt-image": 32000}
 IMAGE_MAX_N = {"dall-e-3": 1}
 IMAGE_N = 10
+IMAGE_RESPONSE_FORMATS = ("url", "b64_json")
 IMAGE_OUTPUT_FORMATS = ("png", "jpeg", "webp")
+IMAGE_COMPRESSION = 100  # output_compression: a percentage
 IMAGE_BACKGROUNDS = ("transparent", "opaque", "auto")
+DALL_E_3_QUALITIES = ("standard", "hd")
+DALL_E_3_STYLES = ("vivid", "natural")
 IMAGE_EDIT_INPUTS = 16
 DALL_E_2_UPLOAD_LIMIT = 4 * 1024 * 1024
 
@@ -244,39 +291,63 @@ def check_image_request(model: str | None, prompt: Any, params: dict[str, Any]) 
     if prompt is not None or "prompt" in params:
         require_text("prompt", prompt, max_length=IMAGE_PROMPT_LENGTH.get(family))
     require_range("n", params.get("n"), 1, IMAGE_MAX_N.get(family, IMAGE_N), integer=True)
-    sizes = IMAGE_SIZES.get(family)
-    if sizes:
-        require_choice("size", params.get("size"), sizes)
-    require_choice("response_format", params.get("response_format"), ("url", "b64_json"))
+    if (model or "").startswith(FREE_SIZE_MODELS):
+        check_free_size(params.get("size"))
+    elif family in IMAGE_SIZES:
+        require_choice("size", params.get("size"), IMAGE_SIZES[family])
+    require_choice("response_format", params.get("response_format"), IMAGE_RESPONSE_FORMATS)
     if family == "gpt-image" and params.get("response_format") == "url":
         raise fail("response_format", f"{model} always returns b64_json images; url is not supported")
     require_choice("output_format", params.get("output_format"), IMAGE_OUTPUT_FORMATS)
-    require_range("output_compression", params.get("output_compression"), 0, 100, integer=True)
+    require_range("output_compression", params.get("output_compression"), 0, IMAGE_COMPRESSION, integer=True)
     require_choice("background", params.get("background"), IMAGE_BACKGROUNDS)
     if family == "dall-e-3":
-        require_choice("quality", params.get("quality"), ("standard", "hd"))
-        require_choice("style", params.get("style"), ("vivid", "natural"))
+        require_choice("quality", params.get("quality"), DALL_E_3_QUALITIES)
+        require_choice("style", params.get("style"), DALL_E_3_STYLES)
+
+
+def check_free_size(size: Any) -> None:
+    """``auto`` or ``WIDTHxHEIGHT`` as gpt-image-2 takes it."""
+    if size is None or size == "auto":
+        return
+    match = re.fullmatch(r"(\d+)x(\d+)", size) if isinstance(size, str) else None
+    if match is None or not _free_size_fits(int(match[1]), int(match[2])):
+        step, ratio, (width, height) = FREE_SIZE_STEP, FREE_SIZE_RATIO, FREE_SIZE_MAX
+        raise fail(
+            "size",
+            f"{size!r} is not supported; expected 'auto' or WIDTHxHEIGHT, both multiples of {step}, "
+            f"from 1:{ratio} to {ratio}:1, at most {width}x{height}",
+        )
+
+
+def _free_size_fits(width: int, height: int) -> bool:
+    long, short = max(width, height), min(width, height)
+    multiples = width % FREE_SIZE_STEP == 0 and height % FREE_SIZE_STEP == 0
+    within = long <= FREE_SIZE_MAX[0] and short <= FREE_SIZE_MAX[1]
+    return short > 0 and multiples and within and long <= FREE_SIZE_RATIO * short
 
 
 def check_image_inputs(
     model: str, images: Sequence[Any], mask: Any, *, describe: Callable[..., tuple[str, int, bytes]]
 ) -> None:
-    """The images to edit (or vary): DALL·E 2 takes one square PNG under 4 MB, and a mask
-    of the same size; the GPT image models up to 16 images."""
+    """The images to edit (or vary): DALL·E 2 takes one square PNG under 4 MB; the GPT image
+    models up to 16 images. A mask is a PNG under 4 MB of the (first) image's size."""
     if not images:
         raise fail("image", "no image given")
     if len(images) > IMAGE_EDIT_INPUTS:
         raise fail("image", f"{len(images)} images given; at most {IMAGE_EDIT_INPUTS} are allowed")
-    if model != "dall-e-2":
-        return
-    if len(images) > 1:
+    if model == "dall-e-2" and len(images) > 1:
         raise fail("image", "dall-e-2 takes one image")
     _, size, head = describe(images[0], argument="image")
-    dimensions = check_square_png("image", size, head)
+    if model == "dall-e-2":
+        dimensions: tuple[int, int] | None = check_square_png("image", size, head)
+    else:  # a GPT image model also takes JPEG and WebP, whose size is not read here
+        dimensions = png_dimensions(head) if head.startswith(PNG_SIGNATURE) and len(head) >= 24 else None
     if mask is not None:
         _, mask_size, mask_head = describe(mask, argument="mask")
-        if check_square_png("mask", mask_size, mask_head) != dimensions:
-            raise fail("mask", "must have the same size as image")
+        mask_dimensions = check_png("mask", mask_size, mask_head)
+        if dimensions is not None and mask_dimensions != dimensions:
+            raise fail("mask", f"is {mask_dimensions[0]}x{mask_dimensions[1]}; it must have the same size as image")
 
 
 def png_dimensions(header: bytes) -> tuple[int, int]:
@@ -286,14 +357,20 @@ def png_dimensions(header: bytes) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-def check_square_png(name: str, size_bytes: int, header: bytes) -> tuple[int, int]:
-    """DALL·E 2 edits and variations take a square PNG under 4 MB."""
+def check_png(name: str, size_bytes: int, header: bytes) -> tuple[int, int]:
+    """A PNG under 4 MB (DALL·E 2's inputs, and every mask); its width and height."""
     try:
-        width, height = png_dimensions(header)
+        dimensions = png_dimensions(header)
     except ValueError:
         raise fail(name, "is not a readable PNG image") from None
     if size_bytes >= DALL_E_2_UPLOAD_LIMIT:
         raise fail(name, f"is {size_bytes} bytes; images must be smaller than 4 MB")
+    return dimensions
+
+
+def check_square_png(name: str, size_bytes: int, header: bytes) -> tuple[int, int]:
+    """DALL·E 2 edits and variations take a square PNG under 4 MB."""
+    width, height = check_png(name, size_bytes, header)
     if width != height:
         raise fail(name, f"is {width}x{height}; the image must be square")
     return width, height
@@ -309,26 +386,31 @@ EMBEDDING_DIMENSIONS = {
     "text-embedding-ada-002": 1536,
 }
 FIXED_DIMENSION_MODELS = ("text-embedding-ada-002",)
+EMBEDDING_FORMATS = ("float", "base64")
 
 
 def check_embeddings(input: Any, model: Any, params: dict[str, Any]) -> None:  # noqa: A002
     require_texts("input", input, max_items=EMBEDDING_INPUTS)
-    require_text("model", model)
+    require_id("model", model)
     dimensions = params.get("dimensions")
     require_range("dimensions", dimensions, 1, EMBEDDING_DIMENSIONS.get(model), integer=True)
     if dimensions is not None and model in FIXED_DIMENSION_MODELS:
         raise fail("dimensions", f"{model} has a fixed size; only text-embedding-3 and later models take dimensions")
-    require_choice("encoding_format", params.get("encoding_format"), ("float", "base64"))
+    require_choice("encoding_format", params.get("encoding_format"), EMBEDDING_FORMATS)
 
 
 # -- audio ------------------------------------------------------------------------------
 
 AUDIO_EXTENSIONS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
 AUDIO_LIMIT = 25 * 1024 * 1024
-AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # translations
+TRANSCRIPTION_FORMATS = (*AUDIO_FORMATS, "diarized_json")
+AUDIO_TEMPERATURE = 1  # audio sampling temperature: between 0 and 1
 
 
-def check_audio(filename: str, size_bytes: int, params: dict[str, Any]) -> None:
+def check_audio(
+    filename: str, size_bytes: int, params: dict[str, Any], *, formats: Sequence[str] = AUDIO_FORMATS
+) -> None:
     """A supported, non-empty audio file under 25 MB, and a response format the model can give."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     require_choice("file", extension or filename, AUDIO_EXTENSIONS)
@@ -336,8 +418,8 @@ def check_audio(filename: str, size_bytes: int, params: dict[str, Any]) -> None:
         raise fail("file", f"{filename} is empty")
     if size_bytes > AUDIO_LIMIT:
         raise fail("file", f"is {size_bytes} bytes; audio files must be at most 25 MB")
-    require_choice("response_format", params.get("response_format"), AUDIO_FORMATS)
-    require_range("temperature", params.get("temperature"), 0, 1)
+    require_choice("response_format", params.get("response_format"), formats)
+    require_range("temperature", params.get("temperature"), 0, AUDIO_TEMPERATURE)
     if params.get("timestamp_granularities") and params.get("response_format") != "verbose_json":
         raise fail("timestamp_granularities", "needs response_format='verbose_json'")
 
@@ -346,6 +428,24 @@ def check_audio(filename: str, size_bytes: int, params: dict[str, Any]) -> None:
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 UPLOAD_LIMIT = 512 * 1024 * 1024  # bytes one POST /files takes
+FILE_EXPIRY_SECONDS = (3600, 2_592_000)  # expires_after.seconds: an hour to 30 days
+FILE_EXPIRY_ANCHORS = ("created_at",)
+FILE_LIST_ORDERS = ("asc", "desc")
+
+
+def check_upload(purpose: Any, params: dict[str, Any]) -> None:
+    """A known purpose, and an expiry OpenAI takes (``{"anchor": "created_at", "seconds": ...}``)."""
+    require_text("purpose", purpose)
+    require_choice("purpose", purpose, FILE_PURPOSES)
+    expires_after = params.get("expires_after")
+    if expires_after is None:
+        return
+    if not isinstance(expires_after, dict):
+        raise fail("expires_after", "expected {'anchor': 'created_at', 'seconds': ...}")
+    require_choice("expires_after.anchor", expires_after.get("anchor"), FILE_EXPIRY_ANCHORS)
+    if expires_after.get("anchor") is None or expires_after.get("seconds") is None:
+        raise fail("expires_after", "needs both 'anchor' ('created_at') and 'seconds'")
+    require_range("expires_after.seconds", expires_after["seconds"], *FILE_EXPIRY_SECONDS, integer=True)
 
 
 def check_upload_size(size_bytes: int) -> None:
@@ -360,27 +460,53 @@ def check_upload_size(size_bytes: int) -> None:
 SUFFIX_LENGTH = 64
 LEGACY_SUFFIX_LENGTH = 40
 MAX_EPOCHS, MAX_BATCH_SIZE, MAX_SEED = 50, 256, 2_147_483_647
+FINE_TUNE_METHODS = ("supervised", "dpo", "reinforcement")
 
 
 def check_fine_tune(training_file: Any, model: Any, params: dict[str, Any], *, legacy: bool) -> None:
-    require_text("training_file", training_file)
-    optional_text("validation_file", params.get("validation_file"))
+    require_id("training_file", training_file)
+    if params.get("validation_file") is not None:
+        require_id("validation_file", params["validation_file"])
     if not legacy:
-        require_text("model", model)
+        require_id("model", model)
     optional_text("suffix", params.get("suffix"), max_length=LEGACY_SUFFIX_LENGTH if legacy else SUFFIX_LENGTH)
     if legacy:
         for name in ("n_epochs", "batch_size"):
             require_range(name, params.get(name), 1, integer=True)
-        require_range("learning_rate_multiplier", params.get("learning_rate_multiplier"), 0)
+        require_positive("learning_rate_multiplier", params.get("learning_rate_multiplier"))
         return
-    require_auto_or_range("n_epochs", params.get("n_epochs"), 1, MAX_EPOCHS, integer=True)
-    require_auto_or_range("batch_size", params.get("batch_size"), 1, MAX_BATCH_SIZE, integer=True)
-    multiplier = params.get("learning_rate_multiplier")
-    require_auto_or_range("learning_rate_multiplier", multiplier, 0, None, integer=False)
-    if multiplier == 0:
-        raise fail("learning_rate_multiplier", "must be more than 0")
+    check_hyperparameters("", params)
+    if params.get("hyperparameters") is not None:
+        check_hyperparameters("hyperparameters.", _object("hyperparameters", params["hyperparameters"]))
+    check_method(params.get("method"))
     require_range("seed", params.get("seed"), 0, MAX_SEED, integer=True)
     check_metadata("metadata", params.get("metadata"))
+
+
+def check_hyperparameters(prefix: str, values: dict[str, Any]) -> None:
+    """``n_epochs``, ``batch_size`` and ``learning_rate_multiplier``: ``"auto"`` or in range."""
+    require_auto_or_range(f"{prefix}n_epochs", values.get("n_epochs"), 1, MAX_EPOCHS, integer=True)
+    require_auto_or_range(f"{prefix}batch_size", values.get("batch_size"), 1, MAX_BATCH_SIZE, integer=True)
+    if values.get("learning_rate_multiplier") != "auto":
+        require_positive(f"{prefix}learning_rate_multiplier", values.get("learning_rate_multiplier"))
+
+
+def check_method(method: Any) -> None:
+    """``{"type": "supervised" | "dpo" | "reinforcement", <type>: {"hyperparameters": {...}}}``."""
+    if method is None:
+        return
+    kind = _object("method", method).get("type")
+    require_text("method.type", kind)
+    require_choice("method.type", kind, FINE_TUNE_METHODS)
+    settings = _object(f"method.{kind}", method.get(kind) or {})
+    hyperparameters = _object(f"method.{kind}.hyperparameters", settings.get("hyperparameters") or {})
+    check_hyperparameters(f"method.{kind}.hyperparameters.", hyperparameters)
+
+
+def _object(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise fail(name, f"expected an object, got {type(value).__name__}")
+    return value
 
 
 # -- moderation -------------------------------------------------------------------------

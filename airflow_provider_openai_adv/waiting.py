@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import conf
 
-from airflow_provider_openai_adv.jobs.engine import Watch, WaitPolicy, check_positive, wait
+from airflow_provider_openai_adv.jobs.engine import WaitPolicy, Watch, check_positive, wait
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -25,6 +25,8 @@ TARGETS = {
     "ours: hook": "airflow_provider_openai_adv.hooks.openai_adv",
     "openai SDK": "openai",
     "ours: client": "airflow_provider_openai_adv.client",
+    # What a triggerer loads to run our trigger: it must not pull in requests.
+    "ours: trigger": "airflow_provider_openai_adv.triggers.job",
     # What a DAG file does: the package resolves the class lazily, so name one.
     "ours: operators": "airflow_provider_openai_adv.operators:OpenAICreateChatCompletionOperator",
     "official provider: operators": "airflow.providers.openai.operators.openai",
@@ -38,7 +40,11 @@ module, _, name = sys.argv[1].partition(":")
 imported = importlib.import_module(module)
 if name:
     getattr(imported, name)
-print(json.dumps({"seconds": time.perf_counter() - started, "modules": len(sys.modules) - before}))
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "modules": len(sys.modules) - before,
+    "requests": "requests" in sys.modules,
+}))
 """
 
 
@@ -50,10 +56,15 @@ def import_once(module: str, env: dict[str, str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _loads(result: dict[str, Any]) -> str:
+    return f"{result['modules']} modules added" + (", requests among them" if result["requests"] else ", no requests")
+
+
 def run(args: Any) -> dict[str, Any]:
     repeats = 3 if args.quick else 9
     with tempfile.TemporaryDirectory(prefix="bench-airflow-home-") as home:
         env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # deployments import from bytecode; the warm-up writes it
         targets, skipped = {}, {}
         for label, module in TARGETS.items():
             try:
@@ -66,10 +77,7 @@ def run(args: Any) -> dict[str, Any]:
             for label, module in targets.items():
                 runs[label].append(import_once(module, env))
     medians = {label: statistics.median(r["seconds"] for r in results) * 1000 for label, results in runs.items()}
-    rows = [
-        row(label, medians[label], "ms", f"{runs[label][0]['modules']} modules added; {TARGETS[label]}")
-        for label in targets
-    ]
+    rows = [row(label, medians[label], "ms", f"{_loads(runs[label][0])}; {TARGETS[label]}") for label in targets]
     rows += [row(label, None, "ms", f"skipped: {reason}") for label, reason in skipped.items()]
     for ours in ("ours: hook", "ours: client", "ours: operators"):
         if ours in medians:

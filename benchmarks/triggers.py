@@ -2,7 +2,7 @@
 
 N jobs (1,000; ``--quick``: 200) are started on the emulator, which runs in its own
 process and answers every request after a fixed latency (0.2 s, a slow API day). Then N
-``OpenAIFineTuneTrigger`` run together on one loop until each has fired once (each does
+``OpenAIJobTrigger`` (kind ``fine_tune``) run together on one loop until each has fired once (each does
 two requests: the job and its events), and side by side the same polls are made the way
 the official OpenAI provider's trigger does them: the blocking client wrapped in
 ``asyncio.to_thread`` (one default thread pool). The figures: time for all N to fire,
@@ -64,10 +64,10 @@ async def with_heartbeat(work) -> tuple[float, float]:
 
 
 async def our_triggers(jobs: list[str]) -> None:
-    from airflow_provider_openai_adv.triggers.fine_tune import OpenAIFineTuneTrigger
+    from airflow_provider_openai_adv.triggers.job import OpenAIJobTrigger
 
-    events = await asyncio.gather(*(anext(OpenAIFineTuneTrigger(job, poll_interval=60).run()) for job in jobs))
-    failed = [event.payload for event in events if event.payload["status"] != "success"]
+    events = await asyncio.gather(*(anext(OpenAIJobTrigger("fine_tune", job, poll_interval=60).run()) for job in jobs))
+    failed = [event.payload for event in events if event.payload["outcome"] != "success"]
     assert not failed, f"{len(failed)} triggers did not succeed, e.g. {failed[:2]}"
 
 

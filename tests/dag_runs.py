@@ -7,7 +7,9 @@ written there first (``register``); the tasks then run in-process against the em
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ class Outcome:
     state: str
     task_states: dict[tuple[str, int], str]
     xcoms: dict[tuple[str, int, str], Any]
+    tries: dict[tuple[str, int], int] = field(default_factory=dict)  # how many times each task ran
 
     def value(self, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
         return self.xcoms[(task_id, map_index, key)]
@@ -71,6 +74,7 @@ def run_dag(airflow_db, openai_emulator):
             return Outcome(
                 state=str(dag_run.state),
                 task_states={(ti.task_id, ti.map_index): str(ti.state) for ti in instances},
+                tries={(ti.task_id, ti.map_index): ti.try_number for ti in instances},
                 xcoms={(row.task_id, row.map_index, row.key): XComModel.deserialize_value(row) for row in rows},
             )
 
@@ -80,3 +84,17 @@ def run_dag(airflow_db, openai_emulator):
 def names_argument(name: str) -> str:
     """A regex for an error message that starts with the argument's name."""
     return rf"^{re.escape(name)}(?!\w)"
+
+
+@contextmanager
+def refused(named: str | None = None, *, match: str | None = None) -> Iterator[Any]:
+    """The task fails at once, for good (``AirflowFailException``: Airflow will not retry
+    it), because of an ``OpenAIValidationError`` naming the argument ``named`` (or whose
+    message matches ``match``)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_provider_openai_adv.exceptions import OpenAIValidationError
+
+    with pytest.raises(AirflowFailException, match=match or names_argument(named)) as caught:
+        yield caught
+    assert isinstance(caught.value.__cause__, OpenAIValidationError), repr(caught.value.__cause__)

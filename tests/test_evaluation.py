@@ -39,6 +39,8 @@ def test_both_example_shapes_are_read_and_blank_lines_skipped():
     [
         ("{not json", "line 2: not valid JSON"),
         ("[1, 2]", "line 2: expected a JSON object"),
+        ("[" * 5000 + "]" * 5000, "line 2: JSON nested too deeply"),
+        ('{"prompt": "a", "expected": "x", "id": ' + "[" * 200 + "]" * 200 + "}", "line 2: JSON nested more than 128"),
         ({"expected": "x"}, 'line 2: expected either "messages" or "prompt"'),
         ({"prompt": "a", "messages": [{"role": "user", "content": "a"}], "expected": "x"}, "line 2: expected either"),
         ({"prompt": "   ", "expected": "x"}, "line 2: prompt: must not be empty"),
@@ -97,7 +99,16 @@ def test_regex_searches_anywhere_in_the_answer():
 
 @pytest.mark.parametrize(
     ("answer", "score"),
-    [('{"a": [1, 2]}', 1), ("  [true]  ", 1), ("42", 1), ("{'a': 1}", 0), ('```json\n{"a": 1}\n```', 0), ("", 0)],
+    [
+        ('{"a": [1, 2]}', 1),
+        ("  [true]  ", 1),
+        ("42", 1),
+        ("{'a': 1}", 0),
+        ('```json\n{"a": 1}\n```', 0),
+        ("", 0),
+        ("[" * 5000 + "]" * 5000, 0),  # an answer nested beyond reason scores 0 instead of crashing the task
+    ],
+    ids=["object", "array", "number", "python-dict", "fenced", "empty", "too-deep"],
 )
 def test_json_valid(answer, score):
     assert ev.json_valid(answer) == score

@@ -53,12 +53,13 @@ def test_the_connection_type_maps_to_the_hook(task_runtime_providers):
 def test_the_form_shows_the_extras_with_labels_and_hides_the_rest(providers_manager):
     widgets = providers_manager.connection_form_widgets
     labels = {name: widgets[f"extra__openai_adv__{name}"].field["schema"]["title"] for name in
-              ("organization", "project", "timeout", "max_retries")}  # fmt: skip
+              ("organization", "project", "timeout", "max_retries", "ca_bundle")}  # fmt: skip
     assert labels == {
         "organization": "Organization ID",
         "project": "Project ID",
         "timeout": "Timeout (seconds)",
         "max_retries": "Max retries",
+        "ca_bundle": "CA bundle (path)",
     }
     behaviour = providers_manager.field_behaviours["openai_adv"]
     assert set(behaviour["hidden_fields"]) == {"schema", "login", "port", "extra"}

@@ -1,17 +1,27 @@
-"""Fine-tuning data checks: every error with its line, the formats, the token estimate, streaming."""
+"""Fine-tuning data checks: every error with its line, the formats, the token estimate, streaming.
+
+``check_training_data`` is pure (lines in, a report out); files are opened by the caller
+through ``hooks.storage.open_source``, as the hook and the check operator do.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pytest
 
-from airflow_provider_openai_adv.datasets import LineError, check_training_data, check_training_file
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
+from airflow_provider_openai_adv.hooks.storage import open_source
+from airflow_provider_openai_adv.training_data import LineError, check_training_data
+
+
+def check_file(source, *, argument: str = "file", **options):
+    """What the hook and the check operator do: open the file, check its lines, name it."""
+    with open_source(source, argument=argument) as lines:
+        return replace(check_training_data(lines, **options), source=str(source))
 
 
 def chat(index: int = 0, **extra) -> dict:
@@ -103,6 +113,15 @@ def test_blank_lines_a_bom_and_crlf_endings_are_tolerated():
 def test_text_that_is_not_utf8_is_a_line_error():
     [error] = check_training_data([*GOOD, b'{"messages": "\xff"}']).errors
     assert error.line == 11 and error.message.startswith("not UTF-8 text")
+
+
+def test_json_nested_beyond_reason_is_a_line_error_not_a_crash():
+    deep = '{"messages": ' + "[" * 5000 + "]" * 5000 + "}"
+    just_too_deep = '{"messages": ' + "[" * 200 + "]" * 200 + "}"
+    assert line_errors(deep, just_too_deep) == [
+        (11, "JSON nested too deeply"),
+        (12, "JSON nested more than 128 levels deep"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -236,7 +255,20 @@ def test_bad_options_name_themselves(option, value):
 
 def test_a_missing_file_names_the_argument(tmp_path):
     with pytest.raises(OpenAIValidationError, match=r"^training_file: .* does not exist"):
-        check_training_file(tmp_path / "absent.jsonl", argument="training_file")
+        check_file(tmp_path / "absent.jsonl", argument="training_file")
+
+
+def test_the_lines_are_consumed_one_at_a_time():
+    """Any iterable will do — a file, a generator — and it is read as it is checked."""
+    consumed = []
+
+    def lines():
+        for index in range(12):
+            consumed.append(index)
+            yield json.dumps(chat(index))
+
+    report = check_training_data(lines())
+    assert report.ok and report.examples == 12 and consumed == list(range(12))
 
 
 def test_a_large_file_is_streamed(tmp_path):
@@ -245,18 +277,15 @@ def test_a_large_file_is_streamed(tmp_path):
         for index in range(200_000):
             out.write(json.dumps(chat(index)) + "\n")
         out.write('{"messages": []}\n')
-    started = time.monotonic()
-    report = check_training_file(path)
-    elapsed = time.monotonic() - started
+    report = check_file(path)
     assert report.examples == 200_000 and report.source == str(path)
     assert [(error.line, error.message) for error in report.errors] == [
         (200_001, "'messages' must be a non-empty list of messages")
     ]
-    print(f"checked {path.stat().st_size / 1e6:.0f} MB in {elapsed:.1f} s")
 
 
 def test_the_module_imports_no_airflow():
-    code = "import sys, airflow_provider_openai_adv.datasets; print('airflow' in sys.modules)"
+    code = "import sys, airflow_provider_openai_adv.training_data; print('airflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
@@ -268,7 +297,7 @@ def test_an_object_storage_file_is_read_through_airflow(tmp_path):
     attach("memory", fs=MemoryFileSystem())
     with ObjectStoragePath("memory://bucket/train.jsonl").open("wb") as out:
         out.write("\n".join(GOOD).encode())
-    report = check_training_file("memory://bucket/train.jsonl")
+    report = check_file("memory://bucket/train.jsonl")
     assert report.ok and report.examples == 10 and report.source == "memory://bucket/train.jsonl"
     with pytest.raises(OpenAIValidationError, match=r"^file: memory://bucket/absent.jsonl does not exist"):
-        check_training_file("memory://bucket/absent.jsonl")
+        check_file("memory://bucket/absent.jsonl")

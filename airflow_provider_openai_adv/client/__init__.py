@@ -31,7 +31,16 @@ _HOMES = {
     "RateLimitInfo": "ratelimit",
     "RetryPolicy": "retry",
 }
-__all__ = sorted(_HOMES)
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIResponse",
+    "ClientConfig",
+    "FilePart",
+    "OpenAIClient",
+    "RateLimitInfo",
+    "RetryPolicy",
+    "normalize_base_url",
+]
 
 
 def __getattr__(name: str) -> Any:

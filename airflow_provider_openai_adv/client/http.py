@@ -281,19 +281,17 @@ class OpenAIClient:
             content = b""
         finally:
             response.close()
-        return status_error(
-            response.status_code, response.reason or "", response.headers, content, self.config.api_key
-        )
+        return status_error(response.status_code, response.reason or "", response.headers, content, self.config.api_key)
 
     # -- conveniences the hook is written in ---------------------------------------------
 
     def get(self, template: str, /, query: Mapping[str, Any] | None = None, **ids: Any) -> dict[str, Any]:
         return self.request("GET", template, ids=ids, query=query, decode=APIResponse.json)
 
-    def post(
-        self, template: str, /, json: Any = None, *, safe_to_repeat: bool = True, **ids: Any
-    ) -> dict[str, Any]:
-        return self.request("POST", template, ids=ids, json=json, safe_to_repeat=safe_to_repeat, decode=APIResponse.json)
+    def post(self, template: str, /, json: Any = None, *, safe_to_repeat: bool = True, **ids: Any) -> dict[str, Any]:
+        return self.request(
+            "POST", template, ids=ids, json=json, safe_to_repeat=safe_to_repeat, decode=APIResponse.json
+        )
 
     def delete(self, template: str, /, **ids: Any) -> dict[str, Any]:
         """DELETE; a retry that finds the object gone, after an attempt that may have

@@ -65,7 +65,7 @@ def status_error(
         error_type=error_type,
         code=code,
         param=param,
-        request_id=headers.get("x-request-id"),
+        request_id=redacted_request_id(headers.get("x-request-id"), api_key),
         body=body if body is not None else redacted_excerpt(content, MAX_ERROR_BODY, api_key),
         headers=redacted_headers(headers, api_key),
     )
@@ -83,6 +83,11 @@ def redacted_headers(headers: Mapping[str, str], api_key: str) -> dict[str, str]
     return {str(name).lower(): redact_secrets(str(value), api_key) for name, value in headers.items()}
 
 
+def redacted_request_id(request_id: str | None, api_key: str) -> str | None:
+    """The ``x-request-id`` a server sent, quoted in messages: masked like any text it sends."""
+    return None if request_id is None else redact_secrets(str(request_id), api_key)
+
+
 def decode_object(content: bytes, *, description: str, request_id: str | None, api_key: str) -> dict[str, Any]:
     """A successful answer's JSON object; :class:`InvalidResponseError` for anything else.
 
@@ -90,6 +95,7 @@ def decode_object(content: bytes, *, description: str, request_id: str | None, a
     ``{"object": "list", "data": [...]}``), so a bare array, a string or an HTML page
     with status 200 — a misconfigured proxy, a captive portal — is an error, not data.
     """
+    request_id = redacted_request_id(request_id, api_key)
     where = f"{description}{f' [request_id={request_id}]' if request_id else ''}"
     if len(content) > MAX_JSON_BODY:
         raise InvalidResponseError(f"{where}: the answer is over {MAX_JSON_BODY >> 20} MiB of JSON; refused")
@@ -98,11 +104,12 @@ def decode_object(content: bytes, *, description: str, request_id: str | None, a
     except UnsafeJSONError as error:
         raise InvalidResponseError(f"{where}: the answer is {error}: {snippet(content, api_key)}") from None
     if not isinstance(body, dict):
-        raise InvalidResponseError(f"{where}: expected a JSON object, got {type(body).__name__}: {snippet(content, api_key)}")
+        raise InvalidResponseError(
+            f"{where}: expected a JSON object, got {type(body).__name__}: {snippet(content, api_key)}"
+        )
     return body
 
 
 def snippet(content: bytes, api_key: str) -> str:
     """The start of an unexpected body, redacted, for a message."""
     return repr(redacted_excerpt(content, SNIPPET, api_key))
-

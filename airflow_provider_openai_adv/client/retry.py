@@ -110,7 +110,9 @@ class RetryPolicy:
         if isinstance(error, InvalidResponseError):
             if safe_to_repeat:
                 return RetryDecision(True, f"unexpected answer: {error}")
-            return RetryDecision(False, "unexpected answer to a request that is not repeated; it may have been processed")
+            return RetryDecision(
+                False, "unexpected answer to a request that is not repeated; it may have been processed"
+            )
         if isinstance(error, APIConnectionError):
             kind = "timeout" if isinstance(error, APITimeoutError) else "connection error"
             if safe_to_repeat or not error.may_have_reached_server:

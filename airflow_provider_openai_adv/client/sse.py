@@ -26,6 +26,9 @@ from airflow_provider_openai_adv.safe_json import UnsafeJSONError, loads
 DONE = "[DONE]"
 MAX_EVENT_BYTES = 32 << 20  # a whole response in one event (Responses API) stays far below this
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+# ASCII digits only, as the spec says ("²".isdigit() is true, and int() refuses it), and
+# few enough of them for int() (5,000 digits raise ValueError); a longer value is ignored.
+_RETRY = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -43,23 +46,30 @@ def iter_lines(chunks: Iterable[bytes], *, max_bytes: int = MAX_EVENT_BYTES) -> 
     for chunk in chunks:
         if after_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]
+            after_cr = False  # the pair is complete: a LF in the next chunk is a line end of its own
         if not chunk:
             continue
         after_cr = chunk.endswith(b"\r")
         *complete, rest = _LINE_END.split(chunk)
         if complete:
             pending += complete[0]
-            yield _decode(pending)
+            yield _decode(pending, max_bytes)
             pending = bytearray()
-            yield from (_decode(line) for line in complete[1:])
+            yield from (_decode(line, max_bytes) for line in complete[1:])
         pending += rest
-        if len(pending) > max_bytes:
-            raise StreamError(f"the stream sent a line of more than {max_bytes} bytes; refused")
+        _check_length(pending, max_bytes)
     if pending:
-        yield _decode(pending)
+        yield _decode(pending, max_bytes)
 
 
-def _decode(line: bytes | bytearray) -> str:
+def _check_length(line: bytes | bytearray, max_bytes: int) -> None:
+    """A line over ``max_bytes`` is refused whether it arrived in one chunk or in many."""
+    if len(line) > max_bytes:
+        raise StreamError(f"the stream sent a line of more than {max_bytes} bytes; refused")
+
+
+def _decode(line: bytes | bytearray, max_bytes: int) -> str:
+    _check_length(line, max_bytes)
     try:
         return bytes(line).decode("utf-8")
     except UnicodeDecodeError as error:
@@ -91,7 +101,7 @@ def iter_events(chunks: Iterable[bytes], *, max_bytes: int = MAX_EVENT_BYTES) ->
             event = value
         elif name == "id":
             event_id = value
-        elif name == "retry" and value.isdigit():
+        elif name == "retry" and _RETRY.fullmatch(value):
             retry = int(value)
     if data:  # an event not closed by a blank line: the stream was cut mid-event
         yield ServerSentEvent("\n".join(data), event, event_id, retry)

@@ -102,7 +102,8 @@ def edit_messages(instruction: str, input: str | None) -> list[dict[str, str]]: 
 
 def edit_from_chat(completion: dict[str, Any]) -> dict[str, Any]:
     """A chat completion in the shape ``/edits`` returned."""
-    choices = [choice for choice in completion.get("choices") or [] if isinstance(choice, dict)]
+    given = completion.get("choices")
+    choices = [choice for choice in given if isinstance(choice, dict)] if isinstance(given, list) else []
     return {
         "object": "edit",
         "created": completion.get("created"),
@@ -150,7 +151,7 @@ def current_fine_tune_body(arguments: dict[str, Any]) -> dict[str, Any]:
                 f"{', '.join(hyperparameters)}: give hyperparameters either as arguments or inside method, not both"
             )
         arguments["method"] = {"type": "supervised", "supervised": {"hyperparameters": hyperparameters}}
-    return {name: value for name, value in arguments.items() if value is not None}
+    return arguments
 
 
 def legacy_fine_tune_body(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -158,4 +159,4 @@ def legacy_fine_tune_body(arguments: dict[str, Any]) -> dict[str, Any]:
     for name in CURRENT_FINE_TUNE_ONLY:
         if arguments.get(name) is not None:
             raise OpenAIValidationError(f"{name}: the legacy /fine-tunes endpoint does not take it")
-    return {name: value for name, value in arguments.items() if value is not None}
+    return arguments

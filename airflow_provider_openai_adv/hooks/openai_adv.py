@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from airflow_provider_openai_adv.jobs.kinds import JobKind
 
 ADOPTION_SKEW = 120  # seconds: how much earlier than our attempt a lost upload may be dated
+IMAGE_EDIT_MODEL = "dall-e-2"  # sent when none is given: the API's own default has changed over time
+JSON_AUDIO_FORMATS = ("json", "verbose_json", "diarized_json")
 
 
 class OpenAIAdvHook(BaseHook):
@@ -209,7 +211,8 @@ class OpenAIAdvHook(BaseHook):
 
     def _stream(self, template: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Stream ``body``; usage is asked for unless the caller said otherwise."""
-        body.setdefault("stream_options", {"include_usage": True})
+        if body.get("stream_options") is None:
+            body["stream_options"] = {"include_usage": True}
         return self.client.stream_events(template, {**body, "stream": True})
 
     def create_edit(self, *, instruction: str, input: str = "", model: str | None = None, **params: Any) -> dict:  # noqa: A002
@@ -236,15 +239,16 @@ class OpenAIAdvHook(BaseHook):
         return self.client.post("images/generations", {"prompt": prompt, "model": model, **params})
 
     def create_image_edit(
-        self, *, image: Any, prompt: str, mask: Any = None, model: str = "dall-e-2", **params: Any
+        self, *, image: Any, prompt: str, mask: Any = None, model: str | None = None, **params: Any
     ) -> dict[str, Any]:
         """``POST /images/edits`` (multipart): ``image`` is a path, a URI, or a list of them.
 
-        The model is always sent: the API's own default has changed over time (today a
-        GPT image model), and the sizes and checks depend on it.
+        The model is always sent (``dall-e-2`` when not given): the API's own default has
+        changed over time (today a GPT image model), and the sizes and checks depend on it.
         """
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
+        model = model or IMAGE_EDIT_MODEL
         check.check_image_request(model, prompt, params)
         images = image if isinstance(image, (list, tuple)) else [image]
         check.check_image_inputs(model, images, mask, describe=describe_source)
@@ -286,20 +290,22 @@ class OpenAIAdvHook(BaseHook):
 
         JSON formats come back parsed; ``text``, ``srt`` and ``vtt`` as a string.
         """
-        return self._audio("audio/transcriptions", file, model, params)
+        return self._audio("audio/transcriptions", file, model, params, formats=check.TRANSCRIPTION_FORMATS)
 
     def create_translation(self, *, file: Any, model: str = "whisper-1", **params: Any) -> dict[str, Any] | str:
         """``POST /audio/translations``: speech in any supported language to English text."""
-        return self._audio("audio/translations", file, model, params)
+        return self._audio("audio/translations", file, model, params, formats=check.AUDIO_FORMATS)
 
-    def _audio(self, template: str, file: Any, model: str, params: dict[str, Any]) -> dict[str, Any] | str:
+    def _audio(
+        self, template: str, file: Any, model: str, params: dict[str, Any], *, formats: tuple[str, ...]
+    ) -> dict[str, Any] | str:
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
         name, size, _ = describe_source(file, argument="file")
-        check.check_audio(name, size, params)
+        check.check_audio(name, size, params, formats=formats)
         form = {"model": model, **params}
         response = self.client.request("POST", template, form=form, files=[file_part("file", file, argument="file")])
-        return response.json() if params.get("response_format", "json") in ("json", "verbose_json") else response.text
+        return response.json() if (params.get("response_format") or "json") in JSON_AUDIO_FORMATS else response.text
 
     # -- files ----------------------------------------------------------------------------
 
@@ -317,7 +323,7 @@ class OpenAIAdvHook(BaseHook):
         """
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
-        check.require_choice("purpose", purpose, check.FILE_PURPOSES)
+        check.check_upload(purpose, params)
         _, size, _ = describe_source(file, argument="file")
         check.check_upload_size(size)
         part = file_part("file", file, argument="file", filename=filename)
@@ -370,7 +376,7 @@ class OpenAIAdvHook(BaseHook):
         self, *, purpose: str | None = None, order: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """``GET /files``: every file (all pages), or the first ``limit``."""
-        check.require_choice("order", order, ("asc", "desc"))
+        check.require_choice("order", order, check.FILE_LIST_ORDERS)
         return list(self.client.paginate("files", {"purpose": purpose, "order": order}, limit=limit))
 
     def retrieve_file(self, file_id: str) -> dict[str, Any]:
@@ -437,6 +443,7 @@ class OpenAIAdvHook(BaseHook):
 
     def list_fine_tunes(self, *, limit: int | None = None, metadata: dict[str, str] | None = None) -> list[dict]:
         """``GET /fine_tuning/jobs``: every job (all pages), or the first ``limit``; newest first."""
+        check.check_metadata("metadata", metadata)
         filters = {f"metadata[{key}]": value for key, value in (metadata or {}).items()}
         return list(self.client.paginate("fine_tuning/jobs", filters, limit=limit))
 

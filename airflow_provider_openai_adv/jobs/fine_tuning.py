@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,14 +30,22 @@ def event_line(event: dict[str, Any]) -> str:
     data = event.get("data")
     if event.get("type") == "metrics" and isinstance(data, dict) and _number(data.get("step")):
         step, total = data["step"], data.get("total_steps")
-        progress = f"/{total} ({100 * step / total:.0f}%)" if _number(total) and total > 0 else ""
-        metrics = ", ".join(f"{name}={data[name]:.4g}" for name in METRIC_NAMES if _number(data.get(name)))
+        progress = f"/{total} ({100 * float(step) / float(total):.0f}%)" if _number(total) and total > 0 else ""
+        metrics = ", ".join(f"{name}={float(data[name]):.4g}" for name in METRIC_NAMES if _number(data.get(name)))
         return f"step {step}{progress}" + (f": {metrics}" if metrics else "")
     return str(event.get("message") or event.get("type") or "event")
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number that can be computed with as a float: JSON integers have no bound, and
+    ``10**400`` as a step would raise ``OverflowError`` in arithmetic or formatting."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 FINE_TUNE = JobKind(
@@ -53,19 +62,15 @@ FINE_TUNE = JobKind(
     event_line=event_line,
 )
 
-LEGACY_FINE_TUNE = JobKind(
+LEGACY_FINE_TUNE = replace(
+    FINE_TUNE,
     name="legacy_fine_tune",
-    noun="fine-tuning job",
-    id_name="fine_tune_id",
     retrieve="fine-tunes/{fine_tune_id}",
     cancel="fine-tunes/{fine_tune_id}/cancel",
     events="fine-tunes/{fine_tune_id}/events",
     events_newest_first=False,  # the 2023 API listed events oldest first, in one page
     events_paginated=False,
-    statuses=STATUSES,
-    result_field="fine_tuned_model",
-    job_line=job_line,
-    event_line=event_line,
+    dashboard=None,
 )
 
 KINDS = {kind.name: kind for kind in (FINE_TUNE, LEGACY_FINE_TUNE)}

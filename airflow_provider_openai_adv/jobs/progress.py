@@ -61,7 +61,9 @@ class ProgressLog:
     def report(self, job: dict[str, Any], events: NewEvents | None = None) -> None:
         if events is not None:
             if events.truncated:
-                self.log.info("[%s] more than %d new events; the earlier ones are not shown", job.get("id"), events.max_events)
+                self.log.info(
+                    "[%s] more than %d new events; the earlier ones are not shown", job.get("id"), events.max_events
+                )
             for event in events.oldest_first():
                 self.log.info("[%s] %s", job.get("id"), self.kind.describe_event(event))
                 if isinstance(event.get("id"), str):

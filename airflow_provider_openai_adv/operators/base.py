@@ -152,7 +152,11 @@ class OpenAIAdvBaseOperator(FailsFast, BaseOperator):
             raise TypeError(f"{cls.__name__}.templated names {unknown}, which are not parameters of __init__")
 
     def api_arguments(self) -> dict[str, Any]:
-        """The hook method's arguments: every API parameter, plus ``extra_body``."""
+        """The hook method's arguments: every API parameter, plus ``extra_body``.
+
+        ``None`` means "not given" all the way down: the hook's methods take it so, and
+        the client leaves it out of the request, so the API's default applies.
+        """
         arguments = {name: getattr(self, name) for name in self.api_parameters}
         arguments.update(self.extra_body or {})
         return arguments

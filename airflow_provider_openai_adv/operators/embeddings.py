@@ -59,7 +59,9 @@ class OpenAICreateEmbeddingsOperator(OpenAIAdvOutputOperator):
         data = result.get("data")
         if not isinstance(data, list) or not all(isinstance(item, dict) and "embedding" in item for item in data):
             raise InvalidResponseError("expected a list of embeddings in 'data'")
-        lines = "".join(json.dumps({"index": item.get("index"), "embedding": item["embedding"]}) + "\n" for item in data)
+        lines = "".join(
+            json.dumps({"index": item.get("index"), "embedding": item["embedding"]}) + "\n" for item in data
+        )
         path = write_bytes(self.output_file(context, ".jsonl"), lines.encode())
         first = data[0]["embedding"] if data else []
         return {

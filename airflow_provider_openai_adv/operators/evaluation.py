@@ -136,7 +136,7 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
         if isinstance(models, str) or not isinstance(models, (list, tuple)) or not models:
             raise check.fail("models", "expected a non-empty list of model ids")
         for index, model in enumerate(models):
-            check.require_text(f"models[{index}]", model)
+            check.require_id(f"models[{index}]", model)
         if len(set(models)) < len(models):
             raise check.fail("models", "a model is listed twice")
         metrics = ev.check_metrics(self.metrics, self.gate_metric)
@@ -144,7 +144,7 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
         check.require_range("max_concurrency", self.max_concurrency, 1, integer=True)
         check.check_sampling({"temperature": self.temperature, "max_completion_tokens": self.max_completion_tokens})
         if "cosine" in metrics:
-            check.require_text("embedding_model", self.embedding_model)
+            check.require_id("embedding_model", self.embedding_model)
         for name in ("pass_task_ids", "fail_task_ids"):
             self._check_branch(name, getattr(self, name))
         if self.output_path is not None:
@@ -210,6 +210,10 @@ class OpenAIEvaluateModelOperator(OpenAIAdvOutputOperator, BranchMixIn):
             for example, result in zip(evaluation.examples, results, strict=True):
                 if "cosine" in example.applicable(evaluation.metrics):
                     vectors = expected.get(example.expected or ""), answers.get(result.answer or "")
+                    if vectors[0] and vectors[1] and len(vectors[0]) != len(vectors[1]):
+                        raise InvalidResponseError(
+                            "the embeddings of the answers and of the expected texts differ in size"
+                        )
                     result.scores["cosine"] = ev.cosine(*vectors) if vectors[0] and vectors[1] else 0.0
 
     def _embed(self, hook: OpenAIAdvHook, texts: list[str], usage: dict[str, int]) -> dict[str, list[float]]:
@@ -235,16 +239,25 @@ def _first_answer(completion: dict[str, Any]) -> str:
 
 
 def _vectors(response: dict[str, Any], count: int) -> list[tuple[int, list[float]]]:
-    """``(input index, vector)`` pairs of an embeddings answer, checked."""
+    """``(input index, vector)`` pairs of an embeddings answer, checked: one per input, each
+    a list of numbers, all of one length."""
     data = response.get("data")
-    pairs = [(item.get("index"), item.get("embedding")) for item in data if isinstance(item, dict)] if isinstance(
-        data, list
-    ) else []
-    if len(pairs) != count or any(
-        not isinstance(index, int) or not 0 <= index < count or not isinstance(vector, list) for index, vector in pairs
+    items = data if isinstance(data, list) else []
+    pairs = [(item.get("index"), item.get("embedding")) for item in items if isinstance(item, dict)]
+    sizes = {len(vector) for _, vector in pairs if _is_vector(vector)}
+    if (
+        len(pairs) != count
+        or len(sizes) > 1
+        or any(
+            not isinstance(index, int) or not 0 <= index < count or not _is_vector(vector) for index, vector in pairs
+        )
     ):
-        raise InvalidResponseError(f"expected {count} embeddings with their index, got {str(data)[:200]}")
+        raise InvalidResponseError(f"expected {count} embeddings of one size with their index, got {str(data)[:200]}")
     return pairs
+
+
+def _is_vector(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
 
 
 def _add_usage(total: dict[str, int], usage: dict[str, Any]) -> None:

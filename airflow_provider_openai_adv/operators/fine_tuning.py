@@ -46,11 +46,11 @@ class _FineTuneJobOperator(JobOperator, RemovedActionOperator):
     """
 
     def __init__(self, *, model_asset: Asset | str | None = None, **kwargs: Any) -> None:
-        if model_asset is not None:
-            model_asset = model_asset if isinstance(model_asset, Asset) else Asset(model_asset)
-            kwargs["outlets"] = [*(kwargs.get("outlets") or []), model_asset]
+        asset = self.model_asset  # recorded already, from this call or the subclass's
+        if asset is not None:
+            self.model_asset = asset if isinstance(asset, Asset) else Asset(asset)
+            kwargs["outlets"] = [*(kwargs.get("outlets") or []), self.model_asset]
         super().__init__(**kwargs)
-        self.model_asset = model_asset
 
     def job_kind(self) -> JobKind:
         return self.hook.fine_tune_kind
@@ -129,7 +129,7 @@ class OpenAICreateFineTuneOperator(_FineTuneJobOperator):
         model_asset: Asset | str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(model_asset=model_asset, **kwargs)
+        super().__init__(**kwargs)
 
 
 class OpenAIListFineTunesOperator(RemovedActionOperator):

@@ -13,7 +13,6 @@ import binascii
 from typing import Any
 
 from airflow_provider_openai_adv.exceptions import InvalidResponseError
-
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator
 

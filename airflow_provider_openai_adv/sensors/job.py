@@ -109,4 +109,11 @@ class OpenAIJobSensor(JobWaiter, FailsFast, BaseSensorOperator):
         self.defer_wait(self.target, deadline, self.current_watch.last_event_id)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.event_of(event).result()
+        from airflow.sdk.exceptions import AirflowSensorTimeout
+
+        from airflow_provider_openai_adv.jobs.events import Outcome
+
+        ended = self.event_of(event)
+        if ended.outcome is Outcome.TIMEOUT:  # as in poke mode, so soft_fail applies alike
+            raise AirflowSensorTimeout(ended.message)
+        return ended.result()

@@ -2,7 +2,8 @@
 
 Three routers, built from the families given to the app:
 
-* public routes (no key, no faults): URLs the API hands out, such as image downloads;
+* public routes (no key): URLs the API hands out, such as image downloads; a fault
+  matching one answers or drops as it would on the API, so a download can fail too;
 * control routes under ``/_emulator/`` (no key): faults, limits, clock, reset, journal;
 * API routes under ``/v1/``, each request going through injected latency → body read →
   Bearer key check → injected fault answer → rate limits → handler → headers
@@ -112,8 +113,13 @@ class EmulatorApp:
             await self._serve_api(request, receive, send)
 
     async def _serve_public(self, handler: Handler, request: Request, receive: Any, send: Any) -> None:
+        faults = self.faults.pick(request.method, request.path) if self.faults else []
+        if any(fault.drop for fault in faults):
+            await drop_connection(send)
+            return
         await receive_body(request, receive)
-        response = _call(handler, request)
+        injected = next((fault for fault in faults if fault.status is not None), None)
+        response = injected.response() if injected is not None else _call(handler, request)
         self.journal.record(request, response, [])
         await send_response(send, response, [])
 

@@ -40,7 +40,9 @@ _ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
 class Fault:
     """One fault rule. Every field but the matchers is optional; set what you need.
 
-    :param path: glob matched against the request path, e.g. ``/v1/chat/completions``.
+    :param path: glob matched against the request path, e.g. ``/v1/chat/completions``;
+        by default every API path. The URLs the API hands out (image downloads,
+        ``/_emulator/images/*``) are another host's: a fault reaches them only by naming them.
     :param method: HTTP method to match; any when ``None``.
     :param status: answer with this status instead of handling the request: for an error
         status, OpenAI's error body unless ``body`` is given; any status works, 200 too.
@@ -61,9 +63,11 @@ class Fault:
     :param stream_cut_after: for streams, cut the connection after this many chunks.
     :param rate: probability (0–1) that a matching request gets the fault.
     :param times: apply to this many matching requests, then retire; ``None`` = forever.
+    :param skip: let this many matching requests through first (``skip=1``: the second
+        image download fails, the first does not).
     """
 
-    path: str = "*"
+    path: str = "/v1/*"
     method: str | None = None
     status: int | None = None
     code: str | None = None
@@ -82,7 +86,9 @@ class Fault:
     stream_cut_after: int | None = None
     rate: float = 1.0
     times: int | None = None
+    skip: int = 0
     hits: int = field(default=0, compare=False)
+    skipped: int = field(default=0, compare=False)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and fnmatchcase(path, self.path)
@@ -157,6 +163,9 @@ class FaultSet:
         with self._lock:
             for fault in self._faults:
                 if not fault.matches(method, path):
+                    continue
+                if fault.skipped < fault.skip:
+                    fault.skipped += 1
                     continue
                 if fault.times is not None and fault.hits >= fault.times:
                     continue

@@ -18,7 +18,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_openai_adv.get_provider_info import DEFAULT_CONN_ID
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
-from airflow_provider_openai_adv.jobs.engine import DEFAULT_GRACE, Watch, WaitPolicy, await_job
+from airflow_provider_openai_adv.jobs.engine import DEFAULT_GRACE, WaitPolicy, Watch, await_job
 from airflow_provider_openai_adv.jobs.events import Outcome, WaitEvent
 from airflow_provider_openai_adv.jobs.kinds import kind_named
 

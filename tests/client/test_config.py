@@ -59,7 +59,9 @@ def test_the_whitespace_a_copy_paste_leaves_around_the_key_is_stripped(key):
     assert ClientConfig(api_key=key).api_key == "sk-abc"
 
 
-@pytest.mark.parametrize(("key", "problem"), [("sk-a b", "a space"), ("sk-é", "a character"), ("sk-\x00x", "a character")])
+@pytest.mark.parametrize(
+    ("key", "problem"), [("sk-a b", "a space"), ("sk-é", "a character"), ("sk-\x00x", "a character")]
+)
 def test_a_key_that_cannot_be_a_header_is_refused_without_quoting_it(key, problem):
     with pytest.raises(OpenAIValidationError, match=f"^api_key contains {problem}") as caught:
         ClientConfig(api_key=key)

@@ -91,7 +91,9 @@ def test_a_key_escaped_in_the_json_body_is_redacted_once_decoded(openai_emulator
     key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
     escaped = key.replace("-", "\\u002d")  # what a server's JSON encoder may send
     openai_emulator.add_fault(
-        path="/v1/models", status=400, body='{"error": {"message": "bad key ' + escaped + '", "param": "' + escaped + '"}}'
+        path="/v1/models",
+        status=400,
+        body='{"error": {"message": "bad key ' + escaped + '", "param": "' + escaped + '"}}',
     )
     with pytest.raises(BadRequestError) as caught:
         make_client(api_key=key).get("models")

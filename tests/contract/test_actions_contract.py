@@ -32,7 +32,7 @@ def inputs(tmp_path):
 
 
 def run_all_actions(inputs, *, legacy: bool) -> None:
-    hook = OpenAIAdvHook(legacy=legacy)
+    hook = OpenAIAdvHook.for_connection(legacy=legacy)  # the removed actions: 2023 paths or today's
     hook.get_models()
     hook.create_completion(model="gpt-3.5-turbo-instruct", prompt=["One", "Two"], max_tokens=20, n=2, echo=True)
     hook.create_completion(model="gpt-3.5-turbo-instruct", prompt="Stream me", stream=True)

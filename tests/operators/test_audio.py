@@ -1,4 +1,4 @@
-"""Audio operators: transcription and translation — through Airflow, against the emulator."""
+"""Audio operators: transcription and translation — executed as a worker would, against the emulator."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICreateTranscriptionOperator, OpenAICreateTranslationOperator
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
 from tests.media import make_wav
+from tests.tasks import run_task
 
 
 @pytest.fixture
@@ -20,10 +20,10 @@ def speech(tmp_path):
     return path
 
 
-def test_transcription_json_goes_to_xcom(make_dag, run_dag, openai_emulator, speech):
-    with make_dag() as dag:
+def test_transcription_json_goes_to_xcom(openai_emulator, speech):
+    result = run_task(
         OpenAICreateTranscriptionOperator(task_id="transcribe", file=str(speech), language="en", temperature=0.2)
-    result = run_dag(dag).value("transcribe")
+    ).value
     request = openai_emulator.requests[-1]
     assert request.path == "/v1/audio/transcriptions"
     assert request.form == {"model": ["whisper-1"], "language": ["en"], "temperature": ["0.2"]}
@@ -31,13 +31,13 @@ def test_transcription_json_goes_to_xcom(make_dag, run_dag, openai_emulator, spe
     assert isinstance(result["text"], str) and result["text"]
 
 
-def test_verbose_transcription_with_word_timestamps_to_a_file(make_dag, run_dag, openai_emulator, speech, tmp_path):
-    with make_dag() as dag:
+def test_verbose_transcription_with_word_timestamps_to_a_file(openai_emulator, speech, tmp_path):
+    summary = run_task(
         OpenAICreateTranscriptionOperator(
             task_id="transcribe", file=str(speech), response_format="verbose_json",
             timestamp_granularities=["word", "segment"], output_path=str(tmp_path),
-        )  # fmt: skip
-    summary = run_dag(dag).value("transcribe")
+        )
+    ).value  # fmt: skip
     assert openai_emulator.requests[-1].form["timestamp_granularities[]"] == ["word", "segment"]
     written = json.loads((tmp_path / "transcribe.json").read_text())
     assert summary["path"] == str(tmp_path / "transcribe.json")
@@ -46,24 +46,28 @@ def test_verbose_transcription_with_word_timestamps_to_a_file(make_dag, run_dag,
 
 
 @pytest.mark.parametrize(("response_format", "suffix"), [("text", ".txt"), ("srt", ".srt"), ("vtt", ".vtt")])
-def test_text_formats(make_dag, run_dag, openai_emulator, speech, tmp_path, response_format, suffix):
-    with make_dag() as dag:
+def test_text_formats(openai_emulator, speech, tmp_path, response_format, suffix):
+    inline = run_task(
         OpenAICreateTranscriptionOperator(task_id="inline", file=str(speech), response_format=response_format)
+    ).value
+    written = run_task(
         OpenAICreateTranscriptionOperator(
             task_id="to_file", file=str(speech), response_format=response_format, output_path=str(tmp_path)
         )
-    outcome = run_dag(dag)
-    inline = outcome.value("inline")
+    ).value
+    assert written == {
+        "path": str(tmp_path / f"to_file{suffix}"),
+        "response_format": response_format,
+        "characters": len(inline["text"]),
+    }
     assert inline["response_format"] == response_format and inline["text"]
     assert (tmp_path / f"to_file{suffix}").read_text() == inline["text"]
     if response_format == "vtt":
         assert inline["text"].startswith("WEBVTT")
 
 
-def test_translation_to_english(make_dag, run_dag, openai_emulator, speech):
-    with make_dag() as dag:
-        OpenAICreateTranslationOperator(task_id="translate", file=str(speech), prompt="A meeting")
-    result = run_dag(dag).value("translate")
+def test_translation_to_english(openai_emulator, speech):
+    result = run_task(OpenAICreateTranslationOperator(task_id="translate", file=str(speech), prompt="A meeting")).value
     request = openai_emulator.requests[-1]
     assert request.path == "/v1/audio/translations" and request.form == {
         "model": ["whisper-1"],
@@ -76,8 +80,8 @@ def test_long_audio_needs_an_output_path(openai_emulator, tmp_path):
     big = tmp_path / "long.mp3"
     with big.open("wb") as handle:
         handle.truncate(11 * 1024 * 1024)
-    with pytest.raises(OpenAIValidationError, match="^output_path: needed for 11534336 bytes of audio"):
-        OpenAICreateTranscriptionOperator(task_id="t", file=str(big)).execute(context={})
+    with refused(match="^output_path: needed for 11534336 bytes of audio"):
+        run_task(OpenAICreateTranscriptionOperator(task_id="t", file=str(big)))
     assert openai_emulator.requests == []
 
 
@@ -102,6 +106,6 @@ def test_bad_input_fails_naming_the_argument_before_any_request(
     notes.write_text("not audio")
     files = {"SPEECH": str(speech), "NOTES": str(notes)}
     arguments = {key: files.get(value, value) if isinstance(value, str) else value for key, value in arguments.items()}
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
-        operator(task_id="bad", **arguments).execute(context={})
+    with refused(named):
+        run_task(operator(task_id="bad", **arguments))
     assert openai_emulator.requests == []

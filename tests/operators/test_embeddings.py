@@ -6,34 +6,31 @@ import json
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICreateEmbeddingsOperator
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
+from tests.tasks import run_task
 
 
-def test_a_small_result_goes_to_xcom_whole(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
-        OpenAICreateEmbeddingsOperator(
-            task_id="embed", input="{{ dag.dag_id }}", model="text-embedding-3-small", dimensions=8
-        )
-    outcome = run_dag(dag)
+def test_a_small_result_goes_to_xcom_whole(openai_emulator):
+    run = run_task(
+        OpenAICreateEmbeddingsOperator(task_id="embed", input="{{ ds }}", model="text-embedding-3-small", dimensions=8)
+    )
     assert openai_emulator.requests[-1].json() == {
-        "input": dag.dag_id,
+        "input": "2024-01-01",
         "model": "text-embedding-3-small",
         "dimensions": 8,
     }
-    result = outcome.value("embed")
-    assert len(result["data"][0]["embedding"]) == 8
-    assert outcome.value("embed", "usage") == result["usage"]
+    assert len(run.value["data"][0]["embedding"]) == 8
+    assert run.xcoms["usage"] == run.value["usage"]
 
 
-def test_a_large_result_is_written_as_jsonl_and_xcom_holds_the_path(make_dag, run_dag, openai_emulator, tmp_path):
+def test_a_large_result_is_written_as_jsonl_and_xcom_holds_the_path(openai_emulator, tmp_path):
     texts = [f"document number {i}" for i in range(5)]
-    with make_dag() as dag:
+    summary = run_task(
         OpenAICreateEmbeddingsOperator(
             task_id="embed", input=texts, model="text-embedding-3-small", output_path=str(tmp_path)
         )
-    summary = run_dag(dag).value("embed")
+    ).value
     assert summary["count"] == 5 and summary["dimensions"] == 1536 and summary["usage"]["prompt_tokens"] > 0
     assert summary["path"] == str(tmp_path / "embed.jsonl")
     lines = [json.loads(line) for line in (tmp_path / "embed.jsonl").read_text().splitlines()]
@@ -53,8 +50,19 @@ def test_mapped_tasks_write_one_file_each(make_dag, run_dag, openai_emulator, tm
 
 def test_a_large_result_without_output_path_is_refused_before_the_request(openai_emulator):
     task = OpenAICreateEmbeddingsOperator(task_id="embed", input=["a", "b", "c"], model="text-embedding-3-large")
-    with pytest.raises(OpenAIValidationError, match="^output_path: needed for 3 embeddings of 3072 dimensions"):
-        task.execute(context={})
+    with refused(match="^output_path: needed for 3 embeddings of 3072 dimensions"):
+        run_task(task)
+    assert openai_emulator.requests == []
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_the_request(openai_emulator, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    task = OpenAICreateEmbeddingsOperator(
+        task_id="embed", input="x", model="text-embedding-3-small", output_path=str(taken)
+    )
+    with refused(match=f"^output_path: {taken} is a file; a folder is expected"):
+        run_task(task)
     assert openai_emulator.requests == []
 
 
@@ -68,6 +76,6 @@ def test_a_large_result_without_output_path_is_refused_before_the_request(openai
     ],
 )
 def test_bad_input_fails_naming_the_argument_before_any_request(openai_emulator, arguments, named):
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
-        OpenAICreateEmbeddingsOperator(task_id="bad", **arguments).execute(context={})
+    with refused(named):
+        run_task(OpenAICreateEmbeddingsOperator(task_id="bad", **arguments))
     assert openai_emulator.requests == []

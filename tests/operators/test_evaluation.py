@@ -1,4 +1,4 @@
-"""The evaluation operator through Airflow (``dag.test()``) against the emulator."""
+"""The evaluation operator, executed as a worker would (branching in a real DAG run), against the emulator."""
 
 from __future__ import annotations
 
@@ -6,22 +6,13 @@ import json
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIAdvError, OpenAIValidationError
+from airflow_provider_openai_adv.exceptions import OpenAIAdvError
 from airflow_provider_openai_adv.operators import OpenAIEvaluateModelOperator
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
+from tests.tasks import run_task
 
 TRAINING = [(f"Which warehouse ships order {i}?", f"Warehouse W-{i:02d}") for i in range(12)]
 CHAT_PATH = "/v1/chat/completions"
-
-
-class RecordingTI:
-    """Enough of a task instance to run ``execute`` outside a DAG run."""
-
-    def __init__(self) -> None:
-        self.xcoms: dict[str, object] = {}
-
-    def xcom_push(self, key: str, value: object) -> None:
-        self.xcoms[key] = value
 
 
 def write_eval_set(path, pairs) -> str:
@@ -54,35 +45,16 @@ def fine_tuned_model(openai_emulator, tmp_path) -> str:
     return model
 
 
-def task_seconds(dag, task_id: str) -> float:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        ti = session.query(TaskInstance).filter_by(dag_id=dag.dag_id, task_id=task_id).one()
-        return (ti.end_date - ti.start_date).total_seconds()
-
-
-def test_a_fine_tuned_model_beats_its_base_model(
-    make_dag, run_dag, openai_emulator, eval_file, fine_tuned_model, tmp_path
-):
-    from airflow.sdk import task
-
-    with make_dag() as dag:
-
-        @task
-        def candidate() -> str:
-            return fine_tuned_model
-
-        candidate() >> OpenAIEvaluateModelOperator(
+def test_a_fine_tuned_model_beats_its_base_model(openai_emulator, eval_file, fine_tuned_model, tmp_path):
+    run = run_task(
+        OpenAIEvaluateModelOperator(
             task_id="evaluate",
             eval_file=eval_file,
-            models=["{{ ti.xcom_pull(task_ids='candidate') }}", "gpt-4o-mini"],
-            output_path=str(tmp_path / "reports"),
+            models=[fine_tuned_model, "gpt-4o-mini"],
+            output_path=str(tmp_path / "{{ ds }}"),
         )
-    outcome = run_dag(dag)
-    assert outcome.state == "success"
-    summary = outcome.value("evaluate")
+    )
+    summary = run.value
     assert summary["winner"] == fine_tuned_model and summary["candidate"] == fine_tuned_model
     assert summary["passed"] is True and summary["examples"] == 8
     assert summary["models"][fine_tuned_model] == {
@@ -97,11 +69,11 @@ def test_a_fine_tuned_model_beats_its_base_model(
     embeddings = [r.json() for r in openai_emulator.requests if r.path == "/v1/embeddings"]
     assert len(chats) == 16 and {chat["temperature"] for chat in chats} == {0}
     assert len(embeddings) == 3  # the expected texts once, then each model's answers in one batch
-    usage = outcome.value("evaluate", "usage")
+    usage = run.xcoms["usage"]
     assert usage["total_tokens"] == sum(r.response_json()["usage"]["total_tokens"] for r in openai_emulator.requests)
 
-    assert summary["report_path"] == str(tmp_path / "reports" / "evaluate.json")
-    report = json.loads((tmp_path / "reports" / "evaluate.json").read_text())
+    assert summary["report_path"] == str(tmp_path / "2024-01-01" / "evaluate.json")
+    report = json.loads((tmp_path / "2024-01-01" / "evaluate.json").read_text())
     assert report["eval_file"] == eval_file and report["winner"] == fine_tuned_model
     first = report["models"]["gpt-4o-mini"]["examples"][0]
     assert first["id"] == "q0" and first["prompt"] == TRAINING[0][0] and first["expected"] == TRAINING[0][1]
@@ -110,30 +82,22 @@ def test_a_fine_tuned_model_beats_its_base_model(
     assert report["models"][fine_tuned_model]["examples"][0]["answer"] == TRAINING[0][1]
 
 
-def test_the_gate_fails_the_task_when_the_candidate_is_below_min_score(make_dag, run_dag, openai_emulator, eval_file):
-    def gate():
-        return OpenAIEvaluateModelOperator(
-            task_id="evaluate",
-            eval_file=eval_file,
-            models=["gpt-4o-mini"],
-            metrics=["contains"],
-            gate_metric="contains",
-            min_score=0.9,
-        )
-
-    with make_dag() as dag:
-        gate()
-    outcome = run_dag(dag)
-    assert outcome.state == "failed" and outcome.task_states[("evaluate", -1)] == "failed"
-
+def test_the_gate_fails_the_task_for_good_when_the_candidate_is_below_min_score(openai_emulator, eval_file):
     from airflow.sdk.exceptions import AirflowFailException
 
-    task = gate()
-    with pytest.raises(
+    task = OpenAIEvaluateModelOperator(
+        task_id="evaluate",
+        eval_file=eval_file,
+        models=["gpt-4o-mini"],
+        metrics=["contains"],
+        gate_metric="contains",
+        min_score=0.9,
+    )
+    with pytest.raises(  # not retried: the same answers would get the same scores
         AirflowFailException,
         match=r"^Quality gate failed: gpt-4o-mini scored 0\.000 on contains, below min_score 0\.9$",
     ):
-        task.execute(context={"ti": RecordingTI()})
+        run_task(task)
 
 
 @pytest.mark.parametrize(
@@ -164,42 +128,51 @@ def test_the_branch_follows_the_verdict_and_skips_the_other_task(
     assert summary["passed"] is candidate_first and summary["winner"] == fine_tuned_model
 
 
-def test_examples_run_concurrently(make_dag, run_dag, openai_emulator, eval_file):
-    latency, requests = 0.3, 16
-    openai_emulator.add_fault(path=CHAT_PATH, latency=latency)
-    with make_dag() as dag:
+def connections_used(emulator, eval_file, max_concurrency: int) -> int:
+    """Run 16 chat completions (8 examples x 2 models); count the connections they came on."""
+    emulator.app.journal.clear()
+    run_task(
         OpenAIEvaluateModelOperator(
             task_id="evaluate",
             eval_file=eval_file,
             models=["gpt-4o-mini", "gpt-4o"],
             metrics=["contains"],
             gate_metric="contains",
-            max_concurrency=8,
+            max_concurrency=max_concurrency,
         )
-    assert run_dag(dag).state == "success"
-    assert len([r for r in openai_emulator.requests if r.path == CHAT_PATH]) == requests
-    assert task_seconds(dag, "evaluate") < 0.6 * requests * latency
-    assert len({r.peer for r in openai_emulator.requests}) > 1  # several connections from the shared pool
+    )
+    chats = [r for r in emulator.requests if r.path == CHAT_PATH]
+    assert len(chats) == 16
+    return len({r.peer for r in chats})
+
+
+def test_examples_run_concurrently_never_more_than_max_concurrency_at_once(openai_emulator, eval_file):
+    """A client sending one request at a time keeps one keep-alive connection; requests in
+    flight together each need their own (the answers are slowed so that they overlap)."""
+    assert connections_used(openai_emulator, eval_file, max_concurrency=1) == 1
+    openai_emulator.add_fault(path=CHAT_PATH, latency=0.1)
+    assert 1 < connections_used(openai_emulator, eval_file, max_concurrency=4) <= 4
 
 
 def test_a_failed_request_counts_against_its_model(openai_emulator, eval_file):
     openai_emulator.add_fault(path=CHAT_PATH, status=400, times=1)
-    ti = RecordingTI()
-    summary = OpenAIEvaluateModelOperator(
-        task_id="evaluate",
-        eval_file=eval_file,
-        models=["gpt-4o-mini"],
-        metrics=["contains", "json_valid"],
-        gate_metric="contains",
-    ).execute(context={"ti": ti})
-    assert summary["models"]["gpt-4o-mini"]["errors"] == 1
-    assert ti.xcoms["usage"]["total_tokens"] > 0
+    run = run_task(
+        OpenAIEvaluateModelOperator(
+            task_id="evaluate",
+            eval_file=eval_file,
+            models=["gpt-4o-mini"],
+            metrics=["contains", "json_valid"],
+            gate_metric="contains",
+        )
+    )
+    assert run.value["models"]["gpt-4o-mini"]["errors"] == 1
+    assert run.xcoms["usage"]["total_tokens"] > 0
 
 
 def test_a_model_that_answers_nothing_fails_the_task(openai_emulator, eval_file):
     task = OpenAIEvaluateModelOperator(task_id="evaluate", eval_file=eval_file, models=["gpt-4o-mini", "no-such-model"])
     with pytest.raises(OpenAIAdvError, match="^every request to no-such-model failed; the first: .*does not exist"):
-        task.execute(context={"ti": RecordingTI()})
+        run_task(task)
 
 
 @pytest.mark.parametrize(
@@ -222,16 +195,24 @@ def test_a_model_that_answers_nothing_fails_the_task(openai_emulator, eval_file)
 )
 def test_bad_input_fails_naming_the_argument_before_any_request(openai_emulator, eval_file, arguments, named):
     settings = {"eval_file": eval_file, "models": ["gpt-4o-mini"], **arguments}
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
-        OpenAIEvaluateModelOperator(task_id="bad", **settings).execute(context={})
+    with refused(named):
+        run_task(OpenAIEvaluateModelOperator(task_id="bad", **settings))
     assert openai_emulator.requests == []
 
 
 def test_a_bad_eval_set_line_is_named(openai_emulator, tmp_path):
     path = tmp_path / "eval.jsonl"
     path.write_text('{"prompt": "q", "expected": "a"}\n{"prompt": "q2"}\n')
-    with pytest.raises(OpenAIValidationError, match='^eval_file: line 2: expected "expected"'):
-        OpenAIEvaluateModelOperator(task_id="bad", eval_file=str(path), models=["gpt-4o-mini"]).execute(context={})
+    with refused(match='^eval_file: line 2: expected "expected"'):
+        run_task(OpenAIEvaluateModelOperator(task_id="bad", eval_file=str(path), models=["gpt-4o-mini"]))
+    assert openai_emulator.requests == []
+
+
+def test_a_deeply_nested_eval_line_is_named_not_raised(openai_emulator, tmp_path):
+    path = tmp_path / "eval.jsonl"
+    path.write_text('{"prompt": "q", "expected": "a"}\n' + "[" * 5000 + "]" * 5000 + "\n")
+    with refused(match="^eval_file: line 2: JSON nested too deeply"):
+        run_task(OpenAIEvaluateModelOperator(task_id="bad", eval_file=str(path), models=["gpt-4o-mini"]))
     assert openai_emulator.requests == []
 
 
@@ -240,6 +221,6 @@ def test_an_unknown_branch_task_is_refused_before_any_request(make_dag, openai_e
         task = OpenAIEvaluateModelOperator(
             task_id="evaluate", eval_file=eval_file, models=["gpt-4o-mini"], pass_task_ids="deploy"
         )
-    with pytest.raises(OpenAIValidationError, match="^pass_task_ids: no task or task group 'deploy' in this DAG"):
-        task.execute(context={})
+    with refused(match="^pass_task_ids: no task or task group 'deploy' in this DAG"):
+        run_task(task)
     assert openai_emulator.requests == []

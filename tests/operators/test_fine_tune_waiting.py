@@ -1,21 +1,26 @@
 """``OpenAICreateFineTuneOperator`` waiting for its job: in the worker or deferred, never twice,
-bounded by a deadline, cancelled on kill, with a dashboard link and a model Asset."""
+bounded by a deadline and by ``execution_timeout``, riding out outages, cancelled on kill,
+with a dashboard link and a model Asset."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
+from airflow_provider_openai_adv.jobs.events import JobWaitFailed
 from airflow_provider_openai_adv.operators import OpenAICreateFineTuneOperator
 from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore
 from tests.fine_tuning import upload_training_data
+from tests.tasks import run_task
 
 WAYS = [pytest.param(False, id="in-worker"), pytest.param(True, id="deferred")]
 
 
 @pytest.fixture
 def fast(openai_emulator):
-    openai_emulator.set_fine_tune_timings(validating=0.2, queued=0.2, running=0.6)
+    openai_emulator.set_fine_tune_timings(validating=0.1, queued=0.1, running=0.3)
     return openai_emulator
 
 
@@ -23,65 +28,124 @@ def jobs_in(emulator) -> list:
     return list(emulator.state.store(FineTuningStore).jobs.values())
 
 
+def fine_tune(file_id: str, **options) -> OpenAICreateFineTuneOperator:
+    settings = {"wait_for_completion": True, "poll_interval": 0.05, **options}
+    return OpenAICreateFineTuneOperator(task_id="tune", training_file=file_id, model="gpt-4o-mini", **settings)
+
+
+class Time:
+    """The wait-in-worker's clock and sleep, moving the emulator's clock too."""
+
+    def __init__(self, emulator):
+        self.emulator, self.now, self.pauses = emulator, 1_700_000_000.0, []
+        self.on_pause = None
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.pauses.append(seconds)
+        self.now += seconds
+        self.emulator.advance_clock(seconds)
+        if self.on_pause:
+            self.on_pause(len(self.pauses))
+
+
 @pytest.mark.parametrize("deferrable", WAYS)
-def test_it_starts_the_job_and_returns_it_trained(make_dag, run_dag, fast, deferrable, capfd):
+def test_it_starts_the_job_and_returns_it_trained(fast, deferrable, capfd):
     file_id = upload_training_data(OpenAIAdvHook())
-    with make_dag() as dag:
-        OpenAICreateFineTuneOperator(
-            task_id="tune", training_file=file_id, model="gpt-4o-mini", suffix="demo",
-            wait_for_completion=True, deferrable=deferrable, poll_interval=0.2,
-        )  # fmt: skip
-    outcome = run_dag(dag)
-    job = outcome.value("tune")
+    run = run_task(fine_tune(file_id, suffix="demo", deferrable=deferrable))
+    job = run.value
     assert job["status"] == "succeeded" and job["fine_tuned_model"].startswith("ft:gpt-4o-mini:emulator:demo:")
-    assert outcome.value("tune", "fine_tune_id") == job["id"]
+    assert run.xcoms["fine_tune_id"] == job["id"] and run.deferrals == int(deferrable)
     log = capfd.readouterr().out
-    assert f"[{job['id']}] step " in log and "train_loss=" in log  # progress while waiting
     assert f"Fine-tuned model ready: {job['fine_tuned_model']}" in log
+    assert f"[{job['id']}] step " in log and "train_loss=" in log  # progress while waiting
 
 
 @pytest.mark.parametrize("deferrable", WAYS)
-def test_a_failed_job_fails_the_task_with_openais_message(make_dag, run_dag, fast, deferrable, capfd):
+def test_a_failed_job_fails_the_task_with_openais_message(fast, deferrable):
     file_id = upload_training_data(OpenAIAdvHook(), raw=b'{"messages": [{"role": "user", "content": "x"}]}\n' * 12)
-    with make_dag() as dag:
-        OpenAICreateFineTuneOperator(
-            task_id="tune", training_file=file_id, model="gpt-4o-mini",
-            wait_for_completion=True, deferrable=deferrable, poll_interval=0.2,
-        )  # fmt: skip
-    assert run_dag(dag).task_states[("tune", -1)] == "failed"
-    assert "failed: The training file" in capfd.readouterr().out
+    with pytest.raises(JobWaitFailed, match="failed: The training file"):
+        run_task(fine_tune(file_id, deferrable=deferrable))
 
 
 @pytest.mark.parametrize("deferrable", WAYS)
 @pytest.mark.parametrize("cancel", [True, False], ids=["cancels", "leaves-running"])
-def test_a_timeout_cancels_the_job_unless_told_not_to(make_dag, run_dag, openai_emulator, deferrable, cancel, capfd):
+def test_a_timeout_cancels_the_job_unless_told_not_to(openai_emulator, deferrable, cancel):
     openai_emulator.set_fine_tune_timings(running=600)
     file_id = upload_training_data(OpenAIAdvHook())
-    with make_dag() as dag:
-        OpenAICreateFineTuneOperator(
-            task_id="tune", training_file=file_id, model="gpt-4o-mini", wait_for_completion=True,
-            deferrable=deferrable, poll_interval=0.2, wait_timeout=0.6, cancel_on_timeout=cancel,
-        )  # fmt: skip
-    assert run_dag(dag).task_states[("tune", -1)] == "failed"
+    expected = "the job was cancelled" if cancel else "the job was left running"
+    with pytest.raises(JobWaitFailed, match=expected):
+        run_task(fine_tune(file_id, deferrable=deferrable, wait_timeout=0.3, cancel_on_timeout=cancel))
     (job,) = jobs_in(openai_emulator)
-    status = OpenAIAdvHook().retrieve_fine_tune(job.id)["status"]
-    log = capfd.readouterr().out
-    if cancel:
-        assert status == "cancelled" and "the job was cancelled" in log
-    else:
-        assert status != "cancelled" and "the job was left running" in log
+    assert (OpenAIAdvHook().retrieve_fine_tune(job.id)["status"] == "cancelled") is cancel
 
 
-def test_a_retried_task_reattaches_to_its_job_instead_of_paying_twice(make_dag, run_dag, fast):
-    """The first try creates the job, then loses contact (a 400 on its first poll) and fails;
-    the retry finds the job by its tag and waits on it."""
+@pytest.mark.parametrize("deferrable", WAYS)
+def test_execution_timeout_bounds_the_wait_too(openai_emulator, deferrable):
+    """The task started 59.7 s ago with a 60 s execution_timeout: the wait ends at that
+    deadline, the job is cancelled, and a deferral carries Airflow's own timeout too."""
+    openai_emulator.set_fine_tune_timings(running=600)
     file_id = upload_training_data(OpenAIAdvHook())
-    fast.add_fault(path="/v1/fine_tuning/jobs/ftjob-*", method="GET", status=400, times=1)
+    started = datetime.now(timezone.utc) - timedelta(seconds=59.7)
+    task = fine_tune(file_id, deferrable=deferrable, execution_timeout=timedelta(seconds=60))
+    with pytest.raises(JobWaitFailed, match="timed out.*the job was cancelled"):
+        run_task(task, start_date=started)
+
+
+def test_a_deferral_is_bounded_by_airflow_as_well(fast):
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from tests.tasks import RecordingTaskInstance, _context
+
+    file_id = upload_training_data(OpenAIAdvHook())
+    task = fine_tune(file_id, deferrable=True, wait_timeout=600)
+    ti = RecordingTaskInstance("tune")
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute(_context(ti))
+    assert timedelta(seconds=600) < deferred.value.timeout <= timedelta(seconds=661)
+    assert deferred.value.trigger.deadline is not None
+
+
+def test_an_outage_while_waiting_in_the_worker_is_ridden_out(openai_emulator):
+    openai_emulator.set_fine_tune_timings(validating=30, queued=30, running=120)
+    file_id = upload_training_data(OpenAIAdvHook())
+    task = fine_tune(file_id, deferrable=False, poll_interval=60)
+    time_ = Time(openai_emulator)
+    time_.on_pause = lambda number: (
+        openai_emulator.stop() if number == 1 else (openai_emulator.start() if number == 3 else None)
+    )
+    task.clock, task.sleep = time_.clock, time_.sleep
+    task.hook.client.retry_policy = type(task.hook.client.retry_policy)(max_retries=0)
+    assert run_task(task).value["status"] == "succeeded"
+
+
+def test_an_outage_longer_than_the_grace_fails_naming_the_cause(openai_emulator):
+    openai_emulator.set_fine_tune_timings(validating=30, queued=30, running=120)
+    file_id = upload_training_data(OpenAIAdvHook())
+    task = fine_tune(file_id, deferrable=False, poll_interval=60, transient_error_grace=120)
+    time_ = Time(openai_emulator)
+    time_.on_pause = lambda number: openai_emulator.stop() if number == 1 else None
+    task.clock, task.sleep = time_.clock, time_.sleep
+    task.hook.client.retry_policy = type(task.hook.client.retry_policy)(max_retries=0)
+    try:
+        with pytest.raises(
+            JobWaitFailed, match=r"could not be read for \d+ s \(transient_error_grace is 120 s\): APIConnectionError"
+        ):
+            run_task(task)
+    finally:
+        openai_emulator.start()
+
+
+def test_a_retried_task_reattaches_to_its_job_instead_of_paying_twice(make_dag, run_dag, fast, monkeypatch):
+    """The first try creates the job, then loses the server past its grace and fails; the
+    retry finds the job by its tag and waits on it."""
+    monkeypatch.setenv("AIRFLOW_CONN_OPENAI_ADV_DEFAULT", fast.airflow_connection(max_retries=0))
+    file_id = upload_training_data(OpenAIAdvHook())
+    fast.add_fault(path="/v1/fine_tuning/jobs/ftjob-*", method="GET", status=503, times=2)
     with make_dag() as dag:
-        OpenAICreateFineTuneOperator(
-            task_id="tune", training_file=file_id, model="gpt-4o-mini", wait_for_completion=True,
-            deferrable=False, poll_interval=0.2, retries=1, retry_delay=0,
-        )  # fmt: skip
+        fine_tune(file_id, deferrable=False, transient_error_grace=0, retries=1, retry_delay=0)
     outcome = run_dag(dag)
     assert outcome.state == "success"
     assert len(jobs_in(fast)) == 1
@@ -97,6 +161,15 @@ def test_a_failed_or_cancelled_job_is_not_reused(fast):
     hook.cancel_fine_tune(first["id"])
     again = hook.create_fine_tune(training_file=file_id, model="gpt-4o-mini", reattach_key="dag/task/run/-1")
     assert again["id"] != first["id"]
+
+
+@pytest.mark.parametrize("setting", ["poll_interval", "wait_timeout", "transient_error_grace"])
+def test_bad_wait_settings_fail_before_a_job_is_created(fast, setting):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match=f"^{setting}: "):
+        run_task(fine_tune("file-abc", **{setting: -1}))
+    assert jobs_in(fast) == [] and fast.requests == []
 
 
 @pytest.mark.parametrize("cancel_on_kill", [True, False])
@@ -117,10 +190,7 @@ def test_a_finished_model_updates_the_asset_and_the_job_has_a_dashboard_link(mak
 
     file_id = upload_training_data(OpenAIAdvHook())
     with make_dag() as dag:
-        task = OpenAICreateFineTuneOperator(
-            task_id="tune", training_file=file_id, model="gpt-4o-mini", wait_for_completion=True,
-            deferrable=True, poll_interval=0.2, model_asset="openai://fine-tuned-models/demo",
-        )  # fmt: skip
+        task = fine_tune(file_id, deferrable=True, model_asset="openai://fine-tuned-models/demo")
     outcome = run_dag(dag)
     job = outcome.value("tune")
     with create_session() as session:

@@ -1,19 +1,21 @@
-"""Image operators: files go to output_path, XCom keeps paths — through Airflow, on the emulator."""
+"""Image operators: files go to output_path, XCom keeps paths — executed as a worker would, on the emulator."""
 
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIValidationError
+from airflow_provider_openai_adv.exceptions import InvalidResponseError
 from airflow_provider_openai_adv.operators import (
     OpenAICreateImageEditOperator,
     OpenAICreateImageOperator,
     OpenAICreateImageVariationOperator,
 )
 from airflow_provider_openai_adv.testing.png import encode_png, png_size
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
+from tests.tasks import run_task
 
 
 @pytest.fixture
@@ -23,13 +25,13 @@ def square_png(tmp_path):
     return path
 
 
-def test_generate_b64_images_into_a_folder(make_dag, run_dag, openai_emulator, tmp_path):
-    with make_dag() as dag:
+def test_generate_b64_images_into_a_folder(openai_emulator, tmp_path):
+    result = run_task(
         OpenAICreateImageOperator(
             task_id="draw", prompt="A lighthouse at {{ ds }}", model="dall-e-2", n=2, size="256x256",
             response_format="b64_json", output_path=str(tmp_path / "out"),
-        )  # fmt: skip
-    result = run_dag(dag).value("draw")
+        )
+    ).value  # fmt: skip
     sent = openai_emulator.requests[-1].json()
     assert sent["prompt"].startswith("A lighthouse at 20") and sent["n"] == 2 and sent["size"] == "256x256"
     paths = [image["path"] for image in result["data"]]
@@ -38,20 +40,18 @@ def test_generate_b64_images_into_a_folder(make_dag, run_dag, openai_emulator, t
     assert [png_size((tmp_path / "out" / f"draw-{index}.png").read_bytes()) for index in range(2)] == [(256, 256)] * 2
 
 
-def test_url_images_are_downloaded_without_the_api_key(make_dag, run_dag, openai_emulator, tmp_path):
-    with make_dag() as dag:
-        OpenAICreateImageOperator(task_id="draw", prompt="A fox", size="512x512", output_path=str(tmp_path))
-    image = run_dag(dag).value("draw")["data"][0]
+def test_url_images_are_downloaded_without_the_api_key(openai_emulator, tmp_path):
+    task = OpenAICreateImageOperator(task_id="draw", prompt="A fox", size="512x512", output_path=str(tmp_path))
+    image = run_task(task).value["data"][0]
     assert image["url"].startswith("http://127.0.0.1:")
     assert png_size((tmp_path / "draw-0.png").read_bytes()) == (512, 512)
     download = openai_emulator.requests[-1]
     assert download.method == "GET" and "authorization" not in download.headers
 
 
-def test_url_images_without_output_path_stay_urls(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
-        OpenAICreateImageOperator(task_id="draw", prompt="A fox", model="dall-e-3", quality="hd", style="natural")
-    image = run_dag(dag).value("draw")["data"][0]
+def test_url_images_without_output_path_stay_urls(openai_emulator):
+    task = OpenAICreateImageOperator(task_id="draw", prompt="A fox", model="dall-e-3", quality="hd", style="natural")
+    image = run_task(task).value["data"][0]
     assert image["url"] and "path" not in image
     assert openai_emulator.requests[-1].json() == {
         "prompt": "A fox",
@@ -61,25 +61,27 @@ def test_url_images_without_output_path_stay_urls(make_dag, run_dag, openai_emul
     }
 
 
-def test_edit_uploads_image_and_mask(make_dag, run_dag, openai_emulator, tmp_path, square_png):
+def test_edit_uploads_image_and_mask(openai_emulator, tmp_path, square_png):
     mask = tmp_path / "mask.png"
     mask.write_bytes(encode_png(256, 256, seed=2))
-    with make_dag() as dag:
+    result = run_task(
         OpenAICreateImageEditOperator(
             task_id="edit", image=str(square_png), mask=str(mask), prompt="Add a moon", size="256x256",
             response_format="b64_json", output_path=str(tmp_path / "edits"),
-        )  # fmt: skip
-    result = run_dag(dag).value("edit")
+        )
+    ).value  # fmt: skip
     request = openai_emulator.requests[-1]
     assert request.path == "/v1/images/edits"
-    assert request.form["prompt"] == ["Add a moon"] and request.form["size"] == ["256x256"]
+    assert request.form == {
+        "prompt": ["Add a moon"], "model": ["dall-e-2"], "size": ["256x256"], "response_format": ["b64_json"]
+    }  # the model is always sent: the API's own default changed  # fmt: skip
     assert request.files["image"][0]["filename"] == "input.png" and request.files["mask"][0]["filename"] == "mask.png"
     assert png_size((tmp_path / "edits" / "edit-0.png").read_bytes()) == (256, 256)
     assert result["data"][0]["path"].endswith("edit-0.png")
 
 
-def test_variation_of_a_square_png(make_dag, run_dag, openai_emulator, tmp_path, square_png):
-    with make_dag() as dag:
+def test_variation_of_a_square_png(openai_emulator, tmp_path, square_png):
+    result = run_task(
         OpenAICreateImageVariationOperator(
             task_id="vary",
             image=str(square_png),
@@ -88,7 +90,7 @@ def test_variation_of_a_square_png(make_dag, run_dag, openai_emulator, tmp_path,
             response_format="b64_json",
             output_path=str(tmp_path),
         )
-    result = run_dag(dag).value("vary")
+    ).value
     assert openai_emulator.requests[-1].form["n"] == ["3"]
     assert [image["path"] for image in result["data"]] == [str(tmp_path / f"vary-{i}.png") for i in range(3)]
 
@@ -103,6 +105,18 @@ def test_mapped_prompts_never_overwrite_each_other(make_dag, run_dag, openai_emu
         str(tmp_path / "draw-0-0.png"),
         str(tmp_path / "draw-1-0.png"),
     ]
+
+
+def test_several_images_appear_together_or_not_at_all(openai_emulator, tmp_path):
+    good = base64.b64encode(encode_png(8, 8, seed=4)).decode()
+    answer = {"created": 1, "data": [{"b64_json": good}, {"b64_json": "not base64!"}]}
+    openai_emulator.add_fault(path="/v1/images/generations", status=200, body=json.dumps(answer))
+    task = OpenAICreateImageOperator(
+        task_id="draw", prompt="x", n=2, size="256x256", response_format="b64_json", output_path=str(tmp_path / "out")
+    )
+    with pytest.raises(InvalidResponseError, match="not valid base64"):
+        run_task(task)
+    assert list((tmp_path / "out").iterdir()) == []  # the first image is not left behind, nor the staging folder
 
 
 @pytest.fixture
@@ -129,6 +143,7 @@ def not_a_png(tmp_path):
         (OpenAICreateImageOperator, {"prompt": "x", "model": "dall-e-3", "n": 2}, "n"),
         (OpenAICreateImageOperator, {"prompt": "x", "response_format": "b64_json"}, "output_path"),
         (OpenAICreateImageOperator, {"prompt": "x", "model": "gpt-image-1"}, "output_path"),
+        (OpenAICreateImageOperator, {"prompt": "x", "output_path": " "}, "output_path"),
         (OpenAICreateImageEditOperator, {"image": "/no/such.png", "prompt": "x"}, "image"),
         (OpenAICreateImageEditOperator, {"image": "NOT_SQUARE", "prompt": "x"}, "image"),
         (OpenAICreateImageEditOperator, {"image": "SQUARE", "mask": "NOT_SQUARE", "prompt": "x"}, "mask"),
@@ -141,6 +156,6 @@ def test_bad_input_fails_naming_the_argument_before_any_request(
 ):
     files = {"SQUARE": str(square_png), "NOT_SQUARE": str(not_square_png), "NOT_A_PNG": str(not_a_png)}
     arguments = {key: files.get(value, value) if isinstance(value, str) else value for key, value in arguments.items()}
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
-        operator(task_id="bad", **arguments).execute(context={})
+    with refused(named):
+        run_task(operator(task_id="bad", **arguments))
     assert openai_emulator.requests == []

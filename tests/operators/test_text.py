@@ -1,31 +1,32 @@
-"""Text operators: chat completions, completions, edits — through Airflow, against the emulator."""
+"""Text operators: chat completions, completions, edits — executed as a worker would, against the emulator."""
 
 from __future__ import annotations
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import (
     OpenAICreateChatCompletionOperator,
     OpenAICreateCompletionOperator,
     OpenAICreateEditOperator,
 )
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
+from tests.tasks import run_task
 
-HI = [{"role": "user", "content": "Say hi to {{ dag.dag_id }}"}]
+HI = [{"role": "user", "content": "Say hi on {{ ds }}"}]
+SAID = "Say hi on 2024-01-01"
 
 
-def test_chat_sends_every_given_parameter_and_returns_the_completion(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
+def test_chat_sends_every_given_parameter_and_returns_the_completion(openai_emulator):
+    run = run_task(
         OpenAICreateChatCompletionOperator(
             task_id="chat", model="gpt-4o-mini", messages=HI, temperature=0.3, max_completion_tokens=40, n=2,
             seed=7, stop=["\n\n"], response_format={"type": "text"}, user="dag-author",
-        )  # fmt: skip
-    outcome = run_dag(dag)
+        )
+    )  # fmt: skip
     sent = openai_emulator.requests[-1].json()
     assert sent == {
         "model": "gpt-4o-mini",
-        "messages": [{"role": "user", "content": f"Say hi to {dag.dag_id}"}],  # templated
+        "messages": [{"role": "user", "content": SAID}],  # templated
         "temperature": 0.3,
         "max_completion_tokens": 40,
         "n": 2,
@@ -34,26 +35,24 @@ def test_chat_sends_every_given_parameter_and_returns_the_completion(make_dag, r
         "response_format": {"type": "text"},
         "user": "dag-author",
     }
-    completion = outcome.value("chat")
+    completion = run.value
     assert [choice["index"] for choice in completion["choices"]] == [0, 1]
-    assert completion["choices"][0]["message"]["content"] == f"Emulated reply from gpt-4o-mini: Say hi to {dag.dag_id}"
-    assert outcome.value("chat", "usage") == completion["usage"]
+    assert completion["choices"][0]["message"]["content"] == f"Emulated reply from gpt-4o-mini: {SAID}"
+    assert run.xcoms["usage"] == completion["usage"]
 
 
-def test_chat_streaming_logs_deltas_and_returns_the_assembled_answer(make_dag, run_dag, openai_emulator, capfd):
-    with make_dag() as dag:
-        OpenAICreateChatCompletionOperator(task_id="chat", model="gpt-4o-mini", messages=HI, stream=True)
-    outcome = run_dag(dag)
-    completion = outcome.value("chat")
-    assert completion["choices"][0]["message"]["content"] == f"Emulated reply from gpt-4o-mini: Say hi to {dag.dag_id}"
-    assert completion["usage"]["total_tokens"] > 0
+def test_chat_streaming_logs_deltas_and_returns_the_assembled_answer(openai_emulator, capfd):
+    run = run_task(OpenAICreateChatCompletionOperator(task_id="chat", model="gpt-4o-mini", messages=HI, stream=True))
+    completion = run.value
+    assert completion["choices"][0]["message"]["content"] == f"Emulated reply from gpt-4o-mini: {SAID}"
+    assert completion["usage"]["total_tokens"] > 0 and run.xcoms["usage"] == completion["usage"]
     assert openai_emulator.requests[-1].json()["stream"] is True
-    task_log = capfd.readouterr().out  # dag.test() writes the task log to stdout
-    assert "[stream choice 0] Emulated reply from gpt-4o-mini: Say hi to" in task_log
+    task_log = capfd.readouterr().out  # the task logger writes to stdout
+    assert f"[stream choice 0] Emulated reply from gpt-4o-mini: {SAID}" in task_log
 
 
-def test_completion_returns_text_choices(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
+def test_completion_returns_text_choices(openai_emulator):
+    run = run_task(
         OpenAICreateCompletionOperator(
             task_id="complete",
             model="gpt-3.5-turbo-instruct",
@@ -61,30 +60,29 @@ def test_completion_returns_text_choices(make_dag, run_dag, openai_emulator):
             max_tokens=30,
             suffix="The end.",
         )
-    outcome = run_dag(dag)
+    )
     assert openai_emulator.requests[-1].path == "/v1/completions"
     assert openai_emulator.requests[-1].json() == {
         "model": "gpt-3.5-turbo-instruct", "prompt": "Once upon a time", "max_tokens": 30, "suffix": "The end."
     }  # fmt: skip
-    completion = outcome.value("complete")
+    completion = run.value
     assert completion["object"] == "text_completion" and completion["choices"][0]["text"]
-    assert outcome.value("complete", "usage")["total_tokens"] > 0
+    assert run.xcoms["usage"]["total_tokens"] > 0
 
 
-def test_completion_streaming_is_assembled(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
+def test_completion_streaming_is_assembled(openai_emulator):
+    completion = run_task(
         OpenAICreateCompletionOperator(
             task_id="complete", model="gpt-3.5-turbo-instruct", prompt="Count: one two", stream=True, max_tokens=50
         )
-    completion = run_dag(dag).value("complete")
+    ).value
     assert "Count: one two" in completion["choices"][0]["text"]
     assert completion["usage"]["total_tokens"] > 0
 
 
-def test_edit_uses_chat_completions_today_and_returns_an_edit(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
-        OpenAICreateEditOperator(task_id="edit", instruction="Fix the spelling", input="Helo wrld", n=1)
-    edit = run_dag(dag).value("edit")
+def test_edit_uses_chat_completions_today_and_returns_an_edit(openai_emulator):
+    task = OpenAICreateEditOperator(task_id="edit", instruction="Fix the spelling", input="Helo wrld", n=1)
+    edit = run_task(task).value
     request = openai_emulator.requests[-1]
     assert request.path == "/v1/chat/completions"
     sent = request.json()
@@ -95,22 +93,25 @@ def test_edit_uses_chat_completions_today_and_returns_an_edit(make_dag, run_dag,
     assert edit["usage"]["total_tokens"] > 0
 
 
-def test_edit_goes_to_the_legacy_path_on_request(make_dag, run_dag, openai_emulator):
-    with make_dag() as dag:
-        OpenAICreateEditOperator(task_id="edit", instruction="Fix the spelling", input="Helo wrld", legacy=True)
-    edit = run_dag(dag).value("edit")
+def test_edit_goes_to_the_legacy_path_on_request(openai_emulator):
+    task = OpenAICreateEditOperator(task_id="edit", instruction="Fix the spelling", input="Helo wrld", legacy=True)
+    edit = run_task(task).value
     request = openai_emulator.requests[-1]
     assert request.path == "/v1/edits"
     assert request.json() == {"model": "text-davinci-edit-001", "instruction": "Fix the spelling", "input": "Helo wrld"}
     assert edit["object"] == "edit" and edit["choices"][0]["text"]
 
 
-def test_the_connection_extra_turns_legacy_paths_on(make_dag, run_dag, openai_emulator, monkeypatch):
+def test_the_connection_extra_turns_legacy_paths_on(openai_emulator, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_OPENAI_ADV_DEFAULT", openai_emulator.airflow_connection(legacy_endpoints=True))
-    with make_dag() as dag:
-        OpenAICreateEditOperator(task_id="edit", instruction="Shout", input="hello")
-    run_dag(dag)
+    run_task(OpenAICreateEditOperator(task_id="edit", instruction="Shout", input="hello"))
     assert openai_emulator.requests[-1].path == "/v1/edits"
+
+
+def test_a_retired_edit_model_is_replaced_today(openai_emulator):
+    task = OpenAICreateEditOperator(task_id="edit", instruction="Shout", input="hello", model="text-davinci-edit-001")
+    run_task(task)
+    assert openai_emulator.requests[-1].json()["model"] == "gpt-4o-mini"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +134,7 @@ def test_the_connection_extra_turns_legacy_paths_on(make_dag, run_dag, openai_em
 )
 def test_bad_input_fails_naming_the_argument_before_any_request(openai_emulator, operator, arguments, named):
     task = operator(task_id="bad", **arguments)
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)) as caught:
-        task.execute(context={})
-    assert isinstance(caught.value, ValueError)
+    with refused(named) as caught:
+        run_task(task)
+    assert isinstance(caught.value.__cause__, ValueError)
     assert openai_emulator.requests == []

@@ -1,4 +1,4 @@
-"""Checking fine-tuning data through Airflow: a report in XCom, a failed task for bad data, no API call."""
+"""Checking fine-tuning data in a task: a report in XCom, a failed task for bad data, no API call."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.operators import OpenAICheckFineTuneDataOperator
-from tests.dag_runs import names_argument
+from tests.dag_runs import refused
+from tests.tasks import run_task
 
 EXAMPLES = [
     {"messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": str(2 * i)}]}
@@ -31,34 +31,25 @@ def bad_file(tmp_path):
     return write(tmp_path / "bad.jsonl", *map(json.dumps, EXAMPLES[:9]), '{"messages": [{"role": "user"}]}')
 
 
-def test_good_data_gives_its_report_to_xcom(make_dag, run_dag, openai_emulator, good_file):
-    with make_dag(params={"folder": str(good_file.parent)}) as dag:
-        OpenAICheckFineTuneDataOperator(task_id="check", file="{{ params.folder }}/good.jsonl")
-    outcome = run_dag(dag)
-    report = outcome.value("check")
-    assert outcome.task_states[("check", -1)] == "success"
+def test_good_data_gives_its_report_to_xcom(openai_emulator, tmp_path):
+    good_file = write(tmp_path / "2024-01-01.jsonl", *map(json.dumps, EXAMPLES))
+    report = run_task(OpenAICheckFineTuneDataOperator(task_id="check", file=f"{tmp_path}/{{{{ ds }}}}.jsonl")).value
     assert report["ok"] and report["errors"] == [] and report["source"] == str(good_file)
     assert (report["data_format"], report["examples"]) == ("chat", 10)
     assert report["estimated_tokens"] > 0
     assert openai_emulator.requests == []
 
 
-def test_bad_data_fails_the_task_naming_the_line(make_dag, run_dag, openai_emulator, bad_file, capfd):
-    with make_dag() as dag:
-        OpenAICheckFineTuneDataOperator(task_id="check", file=str(bad_file))
-    outcome = run_dag(dag)
-    assert outcome.task_states[("check", -1)] == "failed"
-    assert ("check", -1, "return_value") not in outcome.xcoms
-    assert f"file: {bad_file} is not valid chat fine-tuning data: 9 valid examples" in capfd.readouterr().out
+def test_bad_data_fails_the_task_naming_the_line(openai_emulator, bad_file):
+    """For good: the same data would fail the same way on every retry."""
+    with refused(match=f"^file: {bad_file} is not valid chat fine-tuning data: 9 valid examples.*line 10: "):
+        run_task(OpenAICheckFineTuneDataOperator(task_id="check", file=str(bad_file)))
     assert openai_emulator.requests == []
 
 
-def test_without_fail_on_error_the_errors_are_only_reported(make_dag, run_dag, openai_emulator, bad_file):
-    with make_dag() as dag:
-        OpenAICheckFineTuneDataOperator(task_id="check", file=str(bad_file), min_examples=9, fail_on_error=False)
-    outcome = run_dag(dag)
-    assert outcome.task_states[("check", -1)] == "success"
-    report = outcome.value("check")
+def test_without_fail_on_error_the_errors_are_only_reported(openai_emulator, bad_file):
+    task = OpenAICheckFineTuneDataOperator(task_id="check", file=str(bad_file), min_examples=9, fail_on_error=False)
+    report = run_task(task).value
     assert not report["ok"] and report["examples"] == 9
     assert report["errors"] == [{"line": 10, "message": "messages[0]: 'content' is missing; only an assistant "
                                  "message with tool_calls may omit it"}]  # fmt: skip
@@ -70,11 +61,23 @@ def test_the_limits_are_passed_to_the_check(tmp_path):
     operator = OpenAICheckFineTuneDataOperator(
         task_id="check", file=str(path), data_format="completion", min_examples=1, max_example_tokens=None
     )
-    assert operator.execute(context={})["ok"]
+    assert run_task(operator).value["ok"]
     operator = OpenAICheckFineTuneDataOperator(
         task_id="check", file=str(path), min_examples=0, max_example_tokens=5, fail_on_error=False
     )
-    assert operator.execute(context={})["errors"] == [{"line": 1, "message": "about 11 tokens, over the limit of 5"}]
+    assert run_task(operator).value["errors"] == [{"line": 1, "message": "about 11 tokens, over the limit of 5"}]
+
+
+def test_an_object_storage_file_is_checked(openai_emulator):
+    from airflow.sdk import ObjectStoragePath
+    from airflow.sdk.io import attach
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    attach("memory", fs=MemoryFileSystem())
+    with ObjectStoragePath("memory://bucket/check/train.jsonl").open("wb") as out:
+        out.write("".join(json.dumps(example) + "\n" for example in EXAMPLES).encode())
+    report = run_task(OpenAICheckFineTuneDataOperator(task_id="check", file="memory://bucket/check/train.jsonl")).value
+    assert report["ok"] and report["examples"] == 10 and report["source"] == "memory://bucket/check/train.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -87,6 +90,6 @@ def test_the_limits_are_passed_to_the_check(tmp_path):
     ],
 )
 def test_bad_input_fails_naming_the_argument_before_any_request(openai_emulator, arguments, named):
-    with pytest.raises(OpenAIValidationError, match=names_argument(named)):
-        OpenAICheckFineTuneDataOperator(task_id="bad", **arguments).execute(context={})
+    with refused(named):
+        run_task(OpenAICheckFineTuneDataOperator(task_id="bad", **arguments))
     assert openai_emulator.requests == []

@@ -117,3 +117,8 @@ def test_a_lost_stream_sends_nothing(openai_emulator, http):
         http.post("/chat/completions", json={**CHAT, "stream": True}, stream=True).content  # noqa: B018
     assert openai_emulator.requests[-1].answer_lost is True
     assert http.post("/chat/completions", json=CHAT).status_code == 200
+
+
+def test_skip_lets_the_first_matching_requests_through(openai_emulator, http):
+    openai_emulator.add_fault(path="/v1/models", status=503, skip=2, times=1)
+    assert [http.get("/models").status_code for _ in range(4)] == [200, 200, 503, 200]

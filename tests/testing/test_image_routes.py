@@ -215,8 +215,11 @@ def test_bad_variations_get_a_400_naming_the_param(post, files, data, param):
 def test_image_downloads_are_journalled_apart_from_the_api(openai_emulator, post):
     """Downloads are recorded (so a test can check no key was sent) under their own path."""
     url = generate(post)["data"][0]["url"]
-    openai_emulator.add_fault(status=500)  # faults apply to the API, not to the image host
+    openai_emulator.add_fault(status=500)  # faults apply to the API, not to the image host...
     assert requests.get(url).status_code == 200
+    openai_emulator.add_fault(path="/_emulator/images/*", status=404, times=1)  # ...unless they name it
+    assert requests.get(url).status_code == 404
     paths = [entry.path for entry in openai_emulator.requests]
     assert paths[0] == "/v1/images/generations" and paths[1].startswith("/_emulator/images/")
+    assert [entry.status for entry in openai_emulator.requests[1:]] == [200, 404]
     assert "authorization" not in openai_emulator.requests[1].headers
