@@ -67,15 +67,21 @@ class OpenAIAdvHook(BaseHook):
         """The hook for ``conn_id``: :class:`OpenAIAdvLegacyHook` when ``legacy`` — or, when
         ``legacy`` is ``None``, the connection's ``legacy_endpoints`` extra — asks for the
         2023 paths of the removed actions; this class otherwise."""
+        connection = None
         if legacy is None:
             from airflow_provider_openai_adv.hooks.connection import legacy_endpoints
 
-            legacy = legacy_endpoints(cls.get_connection(conn_id))
-        if not legacy:
-            return OpenAIAdvHook(conn_id, **options)
-        from airflow_provider_openai_adv.hooks.legacy import OpenAIAdvLegacyHook
+            connection = cls.get_connection(conn_id)
+            legacy = legacy_endpoints(connection)
+        if legacy:
+            from airflow_provider_openai_adv.hooks.legacy import OpenAIAdvLegacyHook
 
-        return OpenAIAdvLegacyHook(conn_id, **options)
+            hook = OpenAIAdvLegacyHook(conn_id, **options)
+        else:
+            hook = OpenAIAdvHook(conn_id, **options)
+        if connection is not None:
+            hook.__dict__["connection"] = connection  # read once, not again by the hook
+        return hook
 
     # -- connection form (Airflow < 3.2 reads these; newer versions read provider info) --
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import time
 import zlib
 
 import pytest
@@ -84,12 +83,3 @@ def test_png_size_refuses_what_is_not_a_png(data):
 def test_invalid_sizes_are_refused():
     with pytest.raises(ValueError):
         encode_png(0, 10, 1)
-
-
-def test_encoding_the_largest_image_is_fast():
-    def seconds() -> float:
-        started = time.perf_counter()
-        encode_png(1024, 1792, 5)
-        return time.perf_counter() - started
-
-    assert min(seconds() for _ in range(5)) < 0.05

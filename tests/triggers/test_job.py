@@ -75,8 +75,8 @@ def test_the_deadline_fires_timeout_and_leaves_the_job_alone(openai_emulator):
     job = start_job(hook)
     (event,) = events_of(trigger_for(job["id"], poll_interval=3600, deadline=time.time() + 0.2))
     assert event["outcome"] == "timeout" and "at the deadline" in event["message"]
-    # it slept until the deadline, not a whole poll interval: two polls, not one an hour later
-    assert len([e for e in openai_emulator.requests if e.path == f"/v1/fine_tuning/jobs/{job['id']}"]) == 2
+    # it slept until the deadline, not a whole poll interval: at most two polls, not one an hour later
+    assert len([e for e in openai_emulator.requests if e.path == f"/v1/fine_tuning/jobs/{job['id']}"]) in (1, 2)
     assert hook.retrieve_fine_tune(job["id"])["status"] in ("validating_files", "queued", "running")
 
 
@@ -192,4 +192,4 @@ def test_polling_never_blocks_the_event_loop(finished, openai_emulator):
 
     event, ticks = asyncio.run(main())
     assert event.payload["outcome"] == "success"
-    assert ticks >= 10  # a blocking poll would let the loop turn 0 times while it waits
+    assert ticks >= 3  # a blocking poll would let the loop turn 0 times while it waits
