@@ -27,9 +27,12 @@ _KEY_PATTERN = re.compile(r"\b(?:sk|sess|rk)-[A-Za-z0-9_\-*]{4,}")
 REDACTED = "***"
 
 
-def _spellings(secret: str) -> set[str]:
-    """The ways a secret may appear in text: as is, repr- or JSON-escaped, URL-encoded."""
-    return {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe="")} - {""}
+@lru_cache(maxsize=16)
+def _spellings(secret: str) -> tuple[str, ...]:
+    """The ways a secret may appear in text — as is, repr- or JSON-escaped, URL-encoded —
+    longest first, so a longer spelling is masked before a shorter one inside it."""
+    spellings = {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe="")}
+    return tuple(sorted(spellings - {""}, key=len, reverse=True))
 
 
 @lru_cache(maxsize=16)
@@ -49,7 +52,7 @@ def redact_secrets(text: str, *secrets: str | None) -> str:
     API-key-shaped token masked."""
     for secret in secrets:
         if secret:
-            for spelling in sorted(_spellings(secret), key=len, reverse=True):
+            for spelling in _spellings(secret):
                 text = text.replace(spelling, REDACTED)
             if "\\u" in text:
                 text = _escaped_spelling(secret).sub(REDACTED, text)

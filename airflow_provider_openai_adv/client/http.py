@@ -50,6 +50,7 @@ from airflow_provider_openai_adv.exceptions import (
 log = logging.getLogger("airflow_provider_openai_adv.client")
 
 DOWNLOAD_CHUNK = 1 << 20
+READ_CHUNK = 64 << 10  # an answer read into memory: small reads, as most answers are a few KB
 # requests' errors that mean the request could not even be built: a setting is wrong.
 _UNSENDABLE = (
     requests.exceptions.InvalidHeader,
@@ -123,7 +124,7 @@ def read_body(response: requests.Response, limit: int, description: str, api_key
     """At most ``limit`` bytes of a streamed body; :class:`InvalidResponseError` beyond."""
     body = bytearray()
     try:
-        for chunk in response.iter_content(DOWNLOAD_CHUNK):
+        for chunk in response.iter_content(READ_CHUNK):
             body += chunk
             if len(body) > limit:
                 response.close()
@@ -147,6 +148,9 @@ class OpenAIClient:
     def __init__(self, config: ClientConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self.trust = trust_store(config.ca_bundle)
+        # Given per request, so the environment cannot override it; requests' own preloaded
+        # context when the roots are the certifi ones it would use anyway.
+        self.verify: str | bool = True if self.trust.source == "certifi" else self.trust.path
         self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait, sleep=sleep)
         self.last_rate_limit: RateLimitInfo | None = None
 
@@ -247,7 +251,7 @@ class OpenAIClient:
             "params": query,
             "stream": True,  # bodies are read by APIResponse, never beyond what their use allows
             "timeout": (self.config.connect_timeout, timeout or self.config.timeout),
-            "verify": self.trust.path,  # given per request, so the environment cannot override it
+            "verify": self.verify,
         }
         description = f"{method} {url}"
         started = time.monotonic()

@@ -95,19 +95,24 @@ def decode_object(content: bytes, *, description: str, request_id: str | None, a
     ``{"object": "list", "data": [...]}``), so a bare array, a string or an HTML page
     with status 200 — a misconfigured proxy, a captive portal — is an error, not data.
     """
-    request_id = redacted_request_id(request_id, api_key)
-    where = f"{description}{f' [request_id={request_id}]' if request_id else ''}"
     if len(content) > MAX_JSON_BODY:
-        raise InvalidResponseError(f"{where}: the answer is over {MAX_JSON_BODY >> 20} MiB of JSON; refused")
+        problem = f"the answer is over {MAX_JSON_BODY >> 20} MiB of JSON; refused"
+        raise InvalidResponseError(_where(description, request_id, api_key) + problem)
     try:
         body = loads(content)
     except UnsafeJSONError as error:
-        raise InvalidResponseError(f"{where}: the answer is {error}: {snippet(content, api_key)}") from None
+        problem = f"the answer is {error}: {snippet(content, api_key)}"
+        raise InvalidResponseError(_where(description, request_id, api_key) + problem) from None
     if not isinstance(body, dict):
-        raise InvalidResponseError(
-            f"{where}: expected a JSON object, got {type(body).__name__}: {snippet(content, api_key)}"
-        )
+        problem = f"expected a JSON object, got {type(body).__name__}: {snippet(content, api_key)}"
+        raise InvalidResponseError(_where(description, request_id, api_key) + problem)
     return body
+
+
+def _where(description: str, request_id: str | None, api_key: str) -> str:
+    """The start of a message about an answer: the request, and the server's id for it."""
+    request_id = redacted_request_id(request_id, api_key)
+    return f"{description}{f' [request_id={request_id}]' if request_id else ''}: "
 
 
 def snippet(content: bytes, api_key: str) -> str:

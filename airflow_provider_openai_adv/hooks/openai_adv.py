@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
@@ -305,13 +306,19 @@ class OpenAIAdvHook(BaseHook):
     def _audio(
         self, template: str, file: Any, model: str, params: dict[str, Any], *, formats: tuple[str, ...]
     ) -> dict[str, Any] | str:
+        from airflow_provider_openai_adv.client.http import APIResponse
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
         name, size, _ = describe_source(file, argument="file")
         check.check_audio(name, size, params, formats=formats)
-        form = {"model": model, **params}
-        response = self.client.request("POST", template, form=form, files=[file_part("file", file, argument="file")])
-        return response.json() if (params.get("response_format") or "json") in JSON_AUDIO_FORMATS else response.text
+        as_json = (params.get("response_format") or "json") in JSON_AUDIO_FORMATS
+        return self.client.request(
+            "POST",
+            template,
+            form={"model": model, **params},
+            files=[file_part("file", file, argument="file")],
+            decode=APIResponse.json if as_json else attrgetter("text"),
+        )
 
     # -- files ----------------------------------------------------------------------------
 
@@ -396,7 +403,9 @@ class OpenAIAdvHook(BaseHook):
         object-storage URI) they are streamed there and the path is returned.
         """
         if output_path is None:
-            return self.client.request("GET", "files/{file_id}/content", ids={"file_id": file_id}).content
+            return self.client.request(
+                "GET", "files/{file_id}/content", ids={"file_id": file_id}, decode=attrgetter("content")
+            )
         from airflow_provider_openai_adv.hooks.storage import check_output_file, open_for_writing
 
         check_output_file(output_path)

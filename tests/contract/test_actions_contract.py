@@ -66,6 +66,7 @@ def run_all_actions(inputs, *, legacy: bool) -> None:
 def test_every_action_fits_the_specification(
     openai_emulator, current_spec, current_document, legacy_spec, legacy_document, inputs, legacy
 ):
+    openai_emulator.set_fine_tune_timings(running=600)  # the job is still running when it is cancelled
     openai_emulator.state.models["ft:gpt-4o-mini:emulator::gone"] = {
         "id": "ft:gpt-4o-mini:emulator::gone", "object": "model", "created": 1, "owned_by": "emulator"
     }  # fmt: skip

@@ -153,7 +153,8 @@ def test_a_retried_task_reattaches_to_its_job_instead_of_paying_twice(make_dag, 
     assert outcome.value("tune")["status"] == "succeeded"
 
 
-def test_a_failed_or_cancelled_job_is_not_reused(fast):
+def test_a_failed_or_cancelled_job_is_not_reused(openai_emulator):
+    openai_emulator.set_fine_tune_timings(running=600)  # still running when cancelled, however slow the machine
     hook = OpenAIAdvHook()
     file_id = upload_training_data(hook)
     first = hook.create_fine_tune(training_file=file_id, model="gpt-4o-mini", reattach_key="dag/task/run/-1")
@@ -173,7 +174,8 @@ def test_bad_wait_settings_fail_before_a_job_is_created(fast, setting):
 
 
 @pytest.mark.parametrize("cancel_on_kill", [True, False])
-def test_killing_the_task_cancels_the_job_it_started(fast, cancel_on_kill):
+def test_killing_the_task_cancels_the_job_it_started(openai_emulator, cancel_on_kill):
+    openai_emulator.set_fine_tune_timings(running=600)  # still running when killed, however slow the machine
     hook = OpenAIAdvHook()
     job = hook.create_fine_tune(training_file=upload_training_data(hook), model="gpt-4o-mini")
     task = OpenAICreateFineTuneOperator(

@@ -48,7 +48,8 @@ def test_a_failed_job_fails_the_sensor_at_once_without_retries(make_dag, run_dag
     assert log.count("AirflowFailException") >= 1 and "up_for_retry" not in log
 
 
-def test_a_cancelled_job_fails_the_sensor(fast):
+def test_a_cancelled_job_fails_the_sensor(openai_emulator):
+    openai_emulator.set_fine_tune_timings(running=600)  # still running when cancelled, however slow the machine
     hook = OpenAIAdvHook()
     job = start_job(hook)
     hook.cancel_fine_tune(job["id"])

@@ -62,6 +62,7 @@ def test_a_failed_job_fires_failed_with_openais_reason(finished):
 
 
 def test_a_cancelled_job_fires_cancelled(openai_emulator):
+    openai_emulator.set_fine_tune_timings(running=600)  # still running when cancelled, however slow the machine
     hook = OpenAIAdvHook()
     job = start_job(hook)
     hook.cancel_fine_tune(job["id"])
