@@ -226,34 +226,30 @@ def trigger_rides_out_a_burst_then_fires_success(w: World) -> None:
     job = start(w)
     w.emulator.advance_clock(600)
     w.fault(f"/v1/fine_tuning/jobs/{job['id']}", status=503, times=5)
-
-    async def main():
-        client = AsyncOpenAIClient(w.client.config, sleep=_no_wait)
-        try:
-            return await await_job(Watch(FINE_TUNE, job["id"], WaitPolicy(0.01, None, 300)), client)
-        finally:
-            await client.aclose()
-
-    assert asyncio.run(main()).outcome is Outcome.SUCCESS
+    assert _trigger_wait(w, job, grace=300).outcome is Outcome.SUCCESS
 
 
 def trigger_fires_one_error_for_garbage(w: World) -> None:
     job = start(w)
     w.fault(f"/v1/fine_tuning/jobs/{job['id']}", status=200, body=json.dumps([{"status": "running"}]))
-
-    async def main():
-        client = AsyncOpenAIClient(w.client.config, sleep=_no_wait)
-        try:
-            return await await_job(Watch(FINE_TUNE, job["id"], WaitPolicy(0.01, None, 0.02)), client)
-        finally:
-            await client.aclose()
-
-    event = asyncio.run(main())
+    event = _trigger_wait(w, job, grace=0.02)
     assert event.outcome is Outcome.ERROR and "expected a JSON object, got list" in event.message
 
 
-async def _no_wait(seconds: float) -> None:
-    return None
+def _trigger_wait(w: World, job: dict, *, grace: float):
+    """The trigger's wait: the async loop and client, polling every 10 ms, retries not slept."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    async def main():
+        client = AsyncOpenAIClient(w.client.config, sleep=no_wait)
+        try:
+            return await await_job(Watch(FINE_TUNE, job["id"], WaitPolicy(0.01, None, grace)), client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(main())
 
 
 MATRIX: list[Callable[[World], None]] = [
