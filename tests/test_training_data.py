@@ -7,8 +7,6 @@ through ``hooks.storage.open_source``, as the hook and the check operator do.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -282,11 +280,6 @@ def test_a_large_file_is_streamed(tmp_path):
     assert [(error.line, error.message) for error in report.errors] == [
         (200_001, "'messages' must be a non-empty list of messages")
     ]
-
-
-def test_the_module_imports_no_airflow():
-    code = "import sys, airflow_provider_openai_adv.training_data; print('airflow' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_an_object_storage_file_is_read_through_airflow(tmp_path):

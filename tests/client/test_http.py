@@ -247,20 +247,7 @@ def test_streamed_bytes_arrive_unchanged(openai_emulator):
     assert hashlib.sha256(buffer.getvalue()).digest() == hashlib.sha256(payload).digest()
 
 
-# -- layering ----------------------------------------------------------------------------
-
-
-def test_the_client_works_without_airflow_installed_paths():
-    """The client layer imports nothing from Airflow."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, airflow_provider_openai_adv.client.http, airflow_provider_openai_adv.client.aio;"
-        "print(any(name == 'airflow' or name.startswith('airflow.') for name in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+# -- connections ------------------------------------------------------------------------
 
 
 def test_a_refused_connection_says_so(unused_port):
