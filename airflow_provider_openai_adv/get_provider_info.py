@@ -96,6 +96,8 @@ def get_provider_info() -> dict[str, Any]:
                         "engines",
                         "training_data",
                         "evaluation",
+                        "batches",
+                        "bulk",
                     )  # fmt: skip
                 ],
             }
@@ -103,7 +105,7 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": [f"{PACKAGE}.sensors.job", f"{PACKAGE}.sensors.fine_tuning"],
+                "python-modules": [f"{PACKAGE}.sensors.{module}" for module in ("job", "fine_tuning", "batches")],
             }
         ],
         "triggers": [{"integration-name": INTEGRATION, "python-modules": [f"{PACKAGE}.triggers.job"]}],

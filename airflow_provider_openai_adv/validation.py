@@ -379,6 +379,8 @@ def check_square_png(name: str, size_bytes: int, header: bytes) -> tuple[int, in
 # -- embeddings -------------------------------------------------------------------------
 
 EMBEDDING_INPUTS = 2048  # inputs per request
+EMBEDDING_INPUT_TOKENS = 8_192  # tokens of one input, for every embedding model
+EMBEDDING_REQUEST_TOKENS = 300_000  # tokens summed across one request's inputs
 # Native vector sizes of OpenAI's embedding models; dimensions can only shorten them.
 EMBEDDING_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -428,6 +430,9 @@ def check_audio(
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 UPLOAD_LIMIT = 512 * 1024 * 1024  # bytes one POST /files takes
+UPLOADS_LIMIT = 8 * 1024**3  # bytes one Upload (the Uploads API, in parts) takes
+UPLOADS_PART_LIMIT = 64 * 1024 * 1024  # bytes one part of an Upload takes
+UPLOADS_PURPOSES = ("assistants", "batch", "fine-tune", "vision")  # CreateUploadRequest.purpose
 FILE_EXPIRY_SECONDS = (3600, 2_592_000)  # expires_after.seconds: an hour to 30 days
 FILE_EXPIRY_ANCHORS = ("created_at",)
 FILE_LIST_ORDERS = ("asc", "desc")
@@ -448,11 +453,43 @@ def check_upload(purpose: Any, params: dict[str, Any]) -> None:
     require_range("expires_after.seconds", expires_after["seconds"], *FILE_EXPIRY_SECONDS, integer=True)
 
 
-def check_upload_size(size_bytes: int) -> None:
+def check_upload_size(size_bytes: int, *, in_parts: bool = False, purpose: str | None = None) -> None:
+    """A file ``POST /files`` takes (512 MB), or the Uploads API (8 GB, four purposes)."""
     if size_bytes == 0:
         raise fail("file", "is empty; there is nothing to upload")
-    if size_bytes > UPLOAD_LIMIT:
-        raise fail("file", f"is {size_bytes} bytes; one upload takes at most 512 MB")
+    if not in_parts and size_bytes > UPLOAD_LIMIT:
+        raise fail("file", f"is {size_bytes} bytes; one request takes at most 512 MB (in_parts=True takes 8 GB)")
+    if in_parts:
+        require_choice("purpose", purpose, UPLOADS_PURPOSES)
+        if size_bytes > UPLOADS_LIMIT:
+            raise fail("file", f"is {size_bytes} bytes; the Uploads API takes at most 8 GB")
+
+
+# -- batches --------------------------------------------------------------------------
+
+# The endpoints a batch runs (CreateBatchRequest.endpoint); the bulk operators build lines for the first five.
+BATCH_ENDPOINTS = (
+    "/v1/responses",
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+    "/v1/images/generations",
+    "/v1/images/edits",
+    "/v1/videos",
+)
+BATCH_WINDOWS = ("24h",)
+BATCH_REQUESTS = 50_000  # requests in one input file
+BATCH_FILE_BYTES = 200 * 1024 * 1024  # bytes of one input file
+BATCH_EMBEDDING_INPUTS = 50_000  # embedding inputs across one batch's requests
+
+
+def check_batch(input_file_id: Any, endpoint: Any, completion_window: Any, params: dict[str, Any]) -> None:
+    require_id("input_file_id", input_file_id)
+    require_text("endpoint", endpoint)
+    require_choice("endpoint", endpoint, BATCH_ENDPOINTS)
+    require_choice("completion_window", completion_window, BATCH_WINDOWS)
+    check_metadata("metadata", params.get("metadata"))
 
 
 # -- fine-tunes -------------------------------------------------------------------------

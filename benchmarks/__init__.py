@@ -5,4 +5,4 @@ absolute numbers on shared 2-core machines are noise. Benchmarks print a table a
 ``.bench/results.json``; they assert nothing. Each module has ``run(args) -> dict``.
 """
 
-BENCHMARKS = ("emulator", "client", "imports", "triggers")
+BENCHMARKS = ("emulator", "client", "imports", "triggers", "batches", "uploads", "bulk")

@@ -33,6 +33,11 @@ class RecordingTaskInstance:
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcoms[key] = value
 
+    def xcom_pull(self, task_ids: str | None = None, key: str = "return_value", **_: Any) -> Any:
+        """This task's own XComs (what a task reads back of itself when it resumes)."""
+        assert task_ids in (None, self.task_id), "the fast tier runs one task: it can only read its own XComs"
+        return self.xcoms.get(key)
+
 
 @dataclass
 class TaskRun:
@@ -65,7 +70,8 @@ def run_task(operator: Any, *, map_index: int = -1, start_date: datetime | None 
                 deferrals += 1
                 event = asyncio.run(_first_event(deferred.trigger))
                 try:
-                    value = operator.resume_execution(deferred.method_name, {"event": event}, context)
+                    resume_with = {**(deferred.kwargs or {}), "event": event}  # as Airflow resumes it
+                    value = operator.resume_execution(deferred.method_name, resume_with, context)
                     return TaskRun(value, ti, deferrals)
                 except TaskDeferred as again:
                     deferred = again

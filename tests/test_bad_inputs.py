@@ -30,6 +30,9 @@ import pytest
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.operators import (
+    OpenAIBatchOperator,
+    OpenAIBulkRequestsOperator,
+    OpenAICancelBatchOperator,
     OpenAICancelFineTuneOperator,
     OpenAICheckFineTuneDataOperator,
     OpenAICreateChatCompletionOperator,
@@ -46,9 +49,11 @@ from airflow_provider_openai_adv.operators import (
     OpenAIDeleteFileOperator,
     OpenAIDeleteFineTunedModelOperator,
     OpenAIEvaluateModelOperator,
+    OpenAIListBatchesOperator,
     OpenAIListFilesOperator,
     OpenAIListFineTuneEventsOperator,
     OpenAIListFineTunesOperator,
+    OpenAIRetrieveBatchOperator,
     OpenAIRetrieveEngineOperator,
     OpenAIRetrieveFileContentOperator,
     OpenAIRetrieveFileOperator,
@@ -204,7 +209,16 @@ GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
 HUGE_PNG = Make(lambda inputs: inputs.write("huge.png", encode_png(8, 8, seed=1) + bytes(4 * 1024 * 1024)))
 SEVENTEEN_PNGS = Make(lambda inputs: [inputs.write(f"in-{i}.png", encode_png(16, 16, seed=i)) for i in range(17)])
 
-GPT_IMAGE = {"model": "gpt-image-1", "output_path": OUT}  # its answers are b64_json: they need a folder
+GPT_IMAGE = {"model": "gpt-image-1", "output_path": OUT}
+BATCH = {
+    "input": [{"text": "one"}, {"text": "two"}],
+    "endpoint": "/v1/embeddings",
+    "body": {"model": "text-embedding-3-small", "input": "{text}"},
+    "output_path": Make(lambda inputs: str(inputs.out / "results.jsonl")),
+    "deferrable": False,
+}  # its answers are b64_json: they need a folder
+
+BULK = {key: value for key, value in BATCH.items() if key != "deferrable"}
 
 # fmt: off
 CASES: list[Case] = [
@@ -542,6 +556,55 @@ CASES: list[Case] = [
         ("min_examples-negative", "min_examples", {"min_examples": -1}),
         ("max_example_tokens-zero", "max_example_tokens", {"max_example_tokens": 0}),
     ),
+    # -- batches --------------------------------------------------------------------------------
+    *id_cases("batches", "retrieve", OpenAIRetrieveBatchOperator, "batch_id"),
+    *id_cases("batches", "cancel", OpenAICancelBatchOperator, "batch_id"),
+    *cases("batches", OpenAIListBatchesOperator, {}, ("list-limit-zero", "limit", {"limit": 0})),
+    *cases(
+        "batches", OpenAIBatchOperator, BATCH,
+        ("input-empty-list", "input", {"input": []}),
+        ("input-no-format", "input_format", {"input": file("rows.txt", b"a\n")}),
+        ("input-missing", "input", {"input": Make(lambda inputs: str(inputs.folder / "gone.jsonl"))}),
+        ("input-bad-line", "input", {"input": jsonl("rows.jsonl", {"text": "a"}, "[1]")}),
+        ("input-no-rows", "input", {"input": file("rows.jsonl", b"")}),
+        ("input_format-unknown", "input_format", {"input_format": "xml"}),
+        ("columns-a-string", "columns", {"columns": "text"}),
+        ("columns-missing", "input", {"columns": ["label"]}),
+        ("id_column-missing", "id_column", {"id_column": "ticket"}),
+        ("id_column-twice", "id_column", {"input": [{"id": "a", "text": "x"}, {"id": "a", "text": "y"}],
+                                          "id_column": "id"}),
+        ("endpoint-unknown", "endpoint", {"endpoint": "/v1/images/generations"}),
+        ("body-without-model", "body", {"body": {"input": "{text}"}}),
+        ("body-unknown-column", "body", {"body": {"model": "text-embedding-3-small", "input": "{txt}"}}),
+        ("output_path-no-suffix", "output_path", {"output_path": Make(lambda inputs: str(inputs.out / "results"))}),
+        ("output_path-a-folder", "output_path", {"output_path": OUT}),
+        ("output_format-unknown", "output_format", {"output_format": "csv"}),
+        ("completion_window-1h", "completion_window", {"completion_window": "1h"}),
+        ("metadata-17-pairs", "metadata", {"metadata": METADATA_17}),
+        ("max_failed_fraction-over-1", "max_failed_fraction", {"max_failed_fraction": 1.5}),
+        ("max_requests_per_batch-over", "max_requests_per_batch", {"max_requests_per_batch": 50_001}),
+        ("poll_interval-zero", "poll_interval", {"poll_interval": 0}),
+        ("wait_timeout-negative", "wait_timeout", {"wait_timeout": -1}),
+    ),
+    # -- bulk requests --------------------------------------------------------------------------
+    *cases(
+        "bulk", OpenAIBulkRequestsOperator, BULK,
+        ("input-empty-list", "input", {"input": []}),
+        ("input-bad-line", "input", {"input": jsonl("rows.jsonl", {"text": "a"}, "[1]")}),
+        ("id_column-twice", "id_column", {"input": [{"id": "a", "text": "x"}, {"id": "a", "text": "y"}],
+                                          "id_column": "id"}),
+        ("endpoint-unknown", "endpoint", {"endpoint": "/v1/images/generations"}),
+        ("body-without-model", "body", {"body": {"input": "{text}"}}),
+        ("body-unknown-column", "body", {"body": {"model": "text-embedding-3-small", "input": "{txt}"}}),
+        ("output_path-no-suffix", "output_path", {"output_path": Make(lambda inputs: str(inputs.out / "results"))}),
+        ("output_format-unknown", "output_format", {"output_format": "csv"}),
+        ("max_failed_fraction-over-1", "max_failed_fraction", {"max_failed_fraction": 2}),
+        ("max_concurrency-zero", "max_concurrency", {"max_concurrency": 0}),
+        ("max_concurrency-over", "max_concurrency", {"max_concurrency": 257}),
+        ("requests_per_minute-zero", "requests_per_minute", {"requests_per_minute": 0}),
+        ("tokens_per_minute-fraction", "tokens_per_minute", {"tokens_per_minute": 1.5}),
+        ("max_retries-negative", "max_retries", {"max_retries": -1}),
+    ),
     # -- the evaluation -------------------------------------------------------------------------
     *cases(
         "evaluation", OpenAIEvaluateModelOperator, EVAL,
@@ -640,7 +703,7 @@ def test_the_catalogue_covers_every_family_and_operator():
     families = {case.family for case in CASES}
     assert families == {
         "models", "completions", "chat", "edits", "images", "embeddings", "audio", "files", "fine-tunes",
-        "moderations", "engines", "training-data", "evaluation",
+        "moderations", "engines", "training-data", "evaluation", "batches",
     }  # fmt: skip
     assert len(CASES) >= 60
     assert len({case.id for case in CASES}) == len(CASES)

@@ -20,7 +20,9 @@ def dag_bag():
 
 def test_the_dag_folder_imports_without_errors(dag_bag):
     assert dag_bag.import_errors == {}
-    assert set(dag_bag.dags) == {"openai_adv_quickstart", "openai_adv_actions", "openai_adv_fine_tune_pipeline"}
+    assert set(dag_bag.dags) == {
+        "openai_adv_quickstart", "openai_adv_actions", "openai_adv_fine_tune_pipeline", "openai_adv_batch_embeddings"
+    }  # fmt: skip
 
 
 def test_the_quickstart_dag_runs_green(airflow_db, openai_emulator, dag_bag):
@@ -85,3 +87,29 @@ def test_the_fine_tune_pipeline_promotes_a_model_that_beats_the_base(
     assert "was promoted" in output
     report = next(tmp_path.rglob("evaluate.json"))
     assert report.exists()
+
+
+def test_the_batch_embeddings_dag_joins_a_vector_to_every_product(airflow_db, openai_emulator, dag_bag, tmp_path):
+    import json
+
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    dag = dag_bag.get_dag("openai_adv_batch_embeddings")
+    run = dag.test(run_conf={"output_dir": str(tmp_path)})
+    assert run.state == DagRunState.SUCCESS
+    batches = [entry for entry in openai_emulator.requests if entry.method == "POST" and entry.path == "/v1/batches"]
+    assert len(batches) == 1 and batches[0].json()["endpoint"] == "/v1/embeddings"
+    (output,) = tmp_path.rglob("products.jsonl")
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [row["sku"] for row in rows] == [f"P{n:02d}" for n in range(1, 21)]
+    assert all(row["status"] == "succeeded" and row["response"]["data"][0]["embedding"] for row in rows)
+    with create_session() as session:
+        (related,) = [
+            XComModel.deserialize_value(row)
+            for row in session.query(XComModel).filter_by(
+                dag_id=dag.dag_id, run_id=run.run_id, task_id="related_products", key="return_value"
+            )
+        ]
+    assert len(related) == 20 and all(len(nearest) == 2 for nearest in related.values())

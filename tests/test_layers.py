@@ -14,6 +14,14 @@ PURE = (
     "airflow_provider_openai_adv.client.aio",
     "airflow_provider_openai_adv.jobs.engine",
     "airflow_provider_openai_adv.jobs.fine_tuning",
+    "airflow_provider_openai_adv.jobs.batches",
+    "airflow_provider_openai_adv.bulk.rows",
+    "airflow_provider_openai_adv.bulk.template",
+    "airflow_provider_openai_adv.bulk.results",
+    "airflow_provider_openai_adv.bulk.batch_files",
+    "airflow_provider_openai_adv.bulk.pacing",
+    "airflow_provider_openai_adv.bulk.checkpoint",
+    "airflow_provider_openai_adv.bulk.direct",
     "airflow_provider_openai_adv.training_data",
     "airflow_provider_openai_adv.evaluation",
     "airflow_provider_openai_adv.validation",
@@ -39,7 +47,13 @@ def test_a_pure_layer_imports_no_airflow(module):
 
 
 @pytest.mark.parametrize(
-    "module", ["airflow_provider_openai_adv.client.aio", "airflow_provider_openai_adv.jobs.engine"]
+    "module",
+    [
+        "airflow_provider_openai_adv.client.aio",
+        "airflow_provider_openai_adv.jobs.engine",
+        "airflow_provider_openai_adv.jobs.batches",
+        "airflow_provider_openai_adv.triggers.job",
+    ],
 )
 def test_the_triggers_side_imports_no_requests(module):
     assert "requests" not in top_level_modules_after_importing(module)

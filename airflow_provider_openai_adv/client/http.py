@@ -307,10 +307,19 @@ class OpenAIClient:
         return {"id": list(ids.values())[-1], "deleted": True}
 
     def upload(
-        self, template: str, /, form: Mapping[str, Any], files: Sequence[FilePart], **options: Any
+        self,
+        template: str,
+        /,
+        form: Mapping[str, Any],
+        files: Sequence[FilePart],
+        *,
+        safe_to_repeat: bool = True,
+        **ids: Any,
     ) -> dict[str, Any]:
         """POST a multipart form, streaming the files; the answer's JSON object."""
-        return self.request("POST", template, form=form, files=files, decode=APIResponse.json, **options)
+        return self.request(
+            "POST", template, ids=ids, form=form, files=files, safe_to_repeat=safe_to_repeat, decode=APIResponse.json
+        )
 
     def stream_events(self, template: str, /, json: Any, *, expect_done: bool = True) -> Iterator[dict[str, Any]]:
         """POST and yield the JSON payload of each server-sent event until ``[DONE]``.

@@ -36,6 +36,43 @@ class FilePart:
     def from_bytes(cls, field: str, content: bytes, filename: str, content_type: str | None = None) -> FilePart:
         return cls(field, lambda: BytesIO(content), filename, content_type or guess_content_type(filename))
 
+    def window(self, start: int, length: int) -> FilePart:
+        """This file's bytes ``[start, start + length)`` as a part of their own (an Uploads
+        API part), read from the source as the socket takes them, like the whole file."""
+        return FilePart(self.field, lambda: FileWindow(self.opener(), start, length), self.filename, self.content_type)
+
+
+class FileWindow:
+    """A read-only view of ``length`` bytes of a file from ``start``.
+
+    It has a ``len`` (the bytes left, as the multipart encoder reads it) and no
+    ``fileno``, so the encoder sizes the part by the window, not by the file behind it.
+    """
+
+    def __init__(self, handle: IO[bytes], start: int, length: int) -> None:
+        self.handle = handle
+        self._left = length
+        handle.seek(start)
+
+    @property
+    def len(self) -> int:
+        return self._left
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self.handle.read(size)
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> FileWindow:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def guess_content_type(filename: str) -> str:
     if filename.endswith(".jsonl"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -323,9 +324,21 @@ class OpenAIAdvHook(BaseHook):
     # -- files ----------------------------------------------------------------------------
 
     def upload_file(
-        self, file: Any, *, purpose: str, filename: str | None = None, check_data: bool = True, **params: Any
+        self,
+        file: Any,
+        *,
+        purpose: str,
+        filename: str | None = None,
+        check_data: bool = True,
+        in_parts: bool | None = None,
+        progress: Any = None,
+        **params: Any,
     ) -> dict[str, Any]:
-        """``POST /files``: stream a local file, an object-storage URI or bytes to OpenAI.
+        """Stream a local file, an object-storage URI or bytes to OpenAI; the File.
+
+        Up to 512 MB in one ``POST /files``; above that (or with ``in_parts=True``) through
+        the Uploads API in parts of 64 MB, resumable by a retried task through ``progress``
+        (see ``hooks/uploads.py``).
 
         A ``fine-tune`` file is checked first (``training_data.check_training_data``): bad
         training data fails here, naming its lines, before any byte is uploaded or any
@@ -338,10 +351,15 @@ class OpenAIAdvHook(BaseHook):
 
         check.check_upload(purpose, params)
         _, size, _ = describe_source(file, argument="file")
-        check.check_upload_size(size)
+        in_parts = size > check.UPLOAD_LIMIT if in_parts is None else in_parts
+        check.check_upload_size(size, in_parts=in_parts, purpose=purpose)
         part = file_part("file", file, argument="file", filename=filename)
         if purpose == "fine-tune" and check_data:
             self._check_training_data(file, part.filename)
+        if in_parts:
+            from airflow_provider_openai_adv.hooks.uploads import upload_in_parts
+
+            return upload_in_parts(self, part, size, purpose=purpose, progress=progress, **params)
         return self._upload_once(part, size, {"purpose": purpose, **params})
 
     def _check_training_data(self, file: Any, name: str) -> None:
@@ -384,6 +402,32 @@ class OpenAIAdvHook(BaseHook):
             if stored.get("filename") == filename and stored.get("bytes") == size:
                 return stored
         return None
+
+    def create_upload(
+        self,
+        *,
+        filename: str,
+        purpose: str,
+        bytes: int,
+        mime_type: str,
+        **params: Any,  # noqa: A002
+    ) -> dict[str, Any]:
+        """``POST /uploads``: an Upload of ``bytes`` to send in parts, within the hour."""
+        return self.client.post(
+            "uploads", {"filename": filename, "purpose": purpose, "bytes": bytes, "mime_type": mime_type, **params}
+        )
+
+    def add_upload_part(self, upload_id: str, data: FilePart) -> dict[str, Any]:
+        """``POST /uploads/{upload_id}/parts``: one part (at most 64 MB), streamed."""
+        return self.client.upload("uploads/{upload_id}/parts", {}, [replace(data, field="data")], upload_id=upload_id)
+
+    def complete_upload(self, upload_id: str, *, part_ids: list[str], md5: str | None = None) -> dict[str, Any]:
+        """``POST /uploads/{upload_id}/complete``: the parts, in order, become one File."""
+        return self.client.post("uploads/{upload_id}/complete", {"part_ids": part_ids, "md5": md5}, upload_id=upload_id)
+
+    def cancel_upload(self, upload_id: str) -> dict[str, Any]:
+        """``POST /uploads/{upload_id}/cancel``: no more parts; nothing becomes a File."""
+        return self.client.post("uploads/{upload_id}/cancel", upload_id=upload_id)
 
     def list_files(
         self, *, purpose: str | None = None, order: str | None = None, limit: int | None = None
@@ -474,6 +518,43 @@ class OpenAIAdvHook(BaseHook):
         """``GET /fine_tuning/jobs/{fine_tune_id}/events``: the job's events, newest first."""
         template = "fine_tuning/jobs/{fine_tune_id}/events"
         return list(self.client.paginate(template, limit=limit, fine_tune_id=fine_tune_id))
+
+    # -- batches --------------------------------------------------------------------------
+
+    def create_batch(
+        self, *, input_file_id: str, endpoint: str, completion_window: str = "24h", **params: Any
+    ) -> dict[str, Any]:
+        """``POST /batches``: run every request of an uploaded JSONL file, at half price,
+        within ``completion_window``. Creating a batch costs money, so the request is not
+        re-sent after a failure that may have reached the server."""
+        check.check_batch(input_file_id, endpoint, completion_window, params)
+        body = {"input_file_id": input_file_id, "endpoint": endpoint, "completion_window": completion_window}
+        return self.client.post("batches", {**body, **params}, safe_to_repeat=False)
+
+    def retrieve_batch(self, batch_id: str) -> dict[str, Any]:
+        """``GET /batches/{batch_id}``."""
+        return self.client.get("batches/{batch_id}", batch_id=batch_id)
+
+    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        """``POST /batches/{batch_id}/cancel``: the batch goes ``cancelling``, then ``cancelled``."""
+        return self.client.post("batches/{batch_id}/cancel", batch_id=batch_id)
+
+    def list_batches(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """``GET /batches``: every batch (all pages), or the first ``limit``; newest first."""
+        return list(self.client.paginate("batches", limit=limit))
+
+    def find_batches(self, metadata: dict[str, str], *, since: float | None = None) -> list[dict[str, Any]]:
+        """The batches whose metadata holds every pair of ``metadata``, newest first; the
+        list is read back to ``since`` (a UNIX time) only — ``GET /batches`` has no filter."""
+        found = []
+        for batch in self.client.paginate("batches", page_size=100):
+            created = batch.get("created_at")
+            if since is not None and isinstance(created, (int, float)) and created < since:
+                break
+            tags = batch.get("metadata") if isinstance(batch.get("metadata"), dict) else {}
+            if all(tags.get(key) == value for key, value in metadata.items()):
+                found.append(batch)
+        return found
 
     # -- moderation -----------------------------------------------------------------------
 

@@ -39,6 +39,14 @@ def _event_line(event: dict[str, Any]) -> str:
     return str(event.get("message") or event.get("type") or "event")
 
 
+def _failure_line(kind: JobKind, job: dict[str, Any]) -> str:
+    """Why a job did not succeed, in OpenAI's words when it gave any (``error.message``)."""
+    error = job.get("error")
+    details = error.get("message") if isinstance(error, dict) else None
+    text = f"{kind.noun} {job.get('id')} {job.get('status', 'unknown')}"
+    return f"{text}: {details}" if details else text
+
+
 @dataclass(frozen=True)
 class JobKind:
     """One kind of long-running job.
@@ -56,6 +64,7 @@ class JobKind:
     :param dashboard: URL template of a job's page (``{id}``), for an extra link.
     :param job_line: the job as a status line (default "<noun> <id> is <status>").
     :param event_line: one of its events as a log line.
+    :param failure_line: why a job did not succeed (default: its ``error.message``).
     """
 
     name: str
@@ -71,6 +80,7 @@ class JobKind:
     dashboard: str | None = None
     job_line: Callable[[JobKind, dict[str, Any]], str] = field(default=_status_line, compare=False)
     event_line: Callable[[dict[str, Any]], str] = field(default=_event_line, compare=False)
+    failure_line: Callable[[JobKind, dict[str, Any]], str] = field(default=_failure_line, compare=False)
 
     def describe(self, job: dict[str, Any]) -> str:
         return self.job_line(self, job)
@@ -94,10 +104,7 @@ class JobKind:
 
     def failure_reason(self, job: dict[str, Any]) -> str:
         """Why a job did not succeed, in OpenAI's words when it gave any."""
-        error = job.get("error")
-        details = error.get("message") if isinstance(error, dict) else None
-        text = f"{self.noun} {job.get('id')} {job.get('status', 'unknown')}"
-        return f"{text}: {details}" if details else text
+        return self.failure_line(self, job)
 
 
 def _shape(value: Any) -> str:
@@ -109,6 +116,7 @@ def _shape(value: Any) -> str:
 KIND_MODULES = {
     "fine_tune": "airflow_provider_openai_adv.jobs.fine_tuning",
     "legacy_fine_tune": "airflow_provider_openai_adv.jobs.fine_tuning",
+    "batch": "airflow_provider_openai_adv.jobs.batches",
 }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES = {
+# The 24 actions of the OpenAI Advanced connector, by module.
+_ACTIONS = {
     "models": ("OpenAIGetModelsOperator", "OpenAIDeleteFineTunedModelOperator"),
     "completions": ("OpenAICreateCompletionOperator", "OpenAICreateChatCompletionOperator", "OpenAICreateEditOperator"),
     "images": ("OpenAICreateImageOperator", "OpenAICreateImageEditOperator", "OpenAICreateImageVariationOperator"),
@@ -31,13 +32,21 @@ _MODULES = {
     ),
     "moderations": ("OpenAICreateModerationOperator",),
     "engines": ("OpenAIListEnginesOperator", "OpenAIRetrieveEngineOperator"),
-    # Beyond the 24 actions: the steps of a fine-tune pipeline.
+}
+# Beyond them: today's endpoints, bulk work, and the steps of a fine-tune pipeline.
+_MORE = {
+    "batches": (
+        "OpenAIBatchOperator",
+        "OpenAIRetrieveBatchOperator",
+        "OpenAICancelBatchOperator",
+        "OpenAIListBatchesOperator",
+    ),
+    "bulk": ("OpenAIBulkRequestsOperator",),
     "training_data": ("OpenAICheckFineTuneDataOperator",),
     "evaluation": ("OpenAIEvaluateModelOperator",),
 }
-ACTIONS = frozenset(
-    name for module, names in _MODULES.items() if module not in ("training_data", "evaluation") for name in names
-)
+_MODULES = {**_ACTIONS, **_MORE}
+ACTIONS = frozenset(name for names in _ACTIONS.values() for name in names)
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_MODULE_OF)

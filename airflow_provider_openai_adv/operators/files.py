@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.operators.base import OpenAIAdvBaseOperator
 
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
 
 class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
-    """Upload a file (``POST /files``), streamed from disk or object storage.
+    """Upload a file, streamed from disk or object storage: ``POST /files`` up to 512 MB,
+    the Uploads API in 64 MB parts above (up to 8 GB) or with ``in_parts=True``.
+
+    A retried task resumes an upload in parts where the last try stopped (on Airflow 3.3
+    and later, through the task's state store), sending only the parts still missing.
 
     :param file: a local path or an object-storage URI such as ``s3://bucket/train.jsonl`` (templated).
     :param purpose: ``fine-tune``, ``batch``, ``assistants``, ``vision``, ``user_data`` or ``evals``.
@@ -17,6 +24,7 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
     :param expires_after: e.g. ``{"anchor": "created_at", "seconds": 86400}``.
     :param check_data: check a ``fine-tune`` file's examples before uploading it (default);
         bad data fails the task naming its lines, and nothing is uploaded.
+    :param in_parts: force (``True``) or forbid (``False``) the Uploads API; by size by default.
     """
 
     hook_method = OpenAIAdvHook.upload_file
@@ -30,9 +38,17 @@ class OpenAIUploadFileOperator(OpenAIAdvBaseOperator):
         filename: str | None = None,
         expires_after: dict[str, Any] | None = None,
         check_data: bool = True,
+        in_parts: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+
+    def execute(self, context: Context) -> Any:
+        self.progress = context.get("task_state_store")  # None before Airflow 3.3: no resuming
+        return super().execute(context)
+
+    def call_api(self, arguments: dict[str, Any]) -> Any:
+        return super().call_api({**arguments, "progress": self.progress})
 
 
 class OpenAIListFilesOperator(OpenAIAdvBaseOperator):

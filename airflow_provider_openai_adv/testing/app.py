@@ -9,6 +9,9 @@ Three routers, built from the families given to the app:
   Bearer key check → injected fault answer → rate limits → handler → headers
   (``x-request-id``, ``x-ratelimit-*``) → journal → answer (or a lost answer).
 
+The app is also the state's ``internal_api``: a batch's lines go straight to the API
+routes' handlers, with only the faults aimed at batch lines (no key, limits or journal).
+
 How bytes move is ``asgi.py``'s business; what each route answers, the families'.
 """
 
@@ -79,6 +82,7 @@ class EmulatorApp:
         self.api = Router(API_PREFIX, [route for family in families for route in family.ROUTES])
         self.public = Router("", [route for family in families for route in getattr(family, "PUBLIC_ROUTES", ())])
         self.control = Router(CONTROL_PREFIX, Control(self).routes())
+        state.internal_api = self
 
     # -- control, shared by the Python handle and the /_emulator/ endpoints -----------
 
@@ -94,6 +98,21 @@ class EmulatorApp:
 
     def clear_limits(self) -> None:
         self.limits = ()
+
+    # -- the API from inside (``InternalAPI``) -------------------------------------------
+
+    def serves(self, method: str, path: str) -> bool:
+        return self.api.resolve(method, path)[0] is not None
+
+    def answer_batch_line(self, path: str, body: bytes, custom_id: str) -> Response:
+        fault = self.faults.pick_for_batch_line(path, custom_id)
+        if fault is not None:
+            return fault.response()
+        request = Request.internal(self.state, path, body)
+        handler, request.path_params, _ = self.api.resolve("POST", path)
+        if handler is None:
+            return APIError(404, f"Invalid URL (POST {path})").response()
+        return _call(handler, request)
 
     # -- ASGI ---------------------------------------------------------------------------
 

@@ -2,16 +2,16 @@
 
 For an emulator started from the shell: ``GET health``, ``POST reset``, ``POST|DELETE
 faults`` (body: :class:`Fault`'s fields), ``POST|DELETE limits`` (body:
-:class:`RateLimit`'s), ``POST fine_tune_timings``, ``POST clock {"advance": s}``,
-``GET requests``.
+:class:`RateLimit`'s), ``POST fine_tune_timings``, ``POST batch_timings``, ``POST
+upload_limits``, ``POST clock {"advance": s}``, ``GET requests``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_adv.testing import batches, fine_tuning, uploads
 from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
-from airflow_provider_openai_adv.testing.fine_tuning import set_timings
 from airflow_provider_openai_adv.testing.http import Request, Response, json_response
 from airflow_provider_openai_adv.testing.routing import Route
 
@@ -36,6 +36,8 @@ class Control:
             Route("POST", "/limits", self.add_limit),
             Route("DELETE", "/limits", self.clear_limits),
             Route("POST", "/fine_tune_timings", self.set_fine_tune_timings),
+            Route("POST", "/batch_timings", self.set_batch_timings),
+            Route("POST", "/upload_limits", self.set_upload_limits),
             Route("POST", "/clock", self.advance_clock),
             Route("GET", "/requests", self.journal),
         )
@@ -64,7 +66,15 @@ class Control:
         return _ok()
 
     def set_fine_tune_timings(self, request: Request) -> Response:
-        set_timings(self.app.state, **_arguments(request))
+        fine_tuning.set_timings(self.app.state, **_arguments(request))
+        return _ok()
+
+    def set_batch_timings(self, request: Request) -> Response:
+        batches.set_timings(self.app.state, **_arguments(request))
+        return _ok()
+
+    def set_upload_limits(self, request: Request) -> Response:
+        uploads.set_limits(self.app.state, **_arguments(request))
         return _ok()
 
     def advance_clock(self, request: Request) -> Response:

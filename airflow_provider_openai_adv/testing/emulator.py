@@ -31,9 +31,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_adv.testing import batches, fine_tuning, uploads
 from airflow_provider_openai_adv.testing.app import EmulatorApp, EmulatorSettings
 from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
-from airflow_provider_openai_adv.testing.fine_tuning import FineTuneTimings, set_timings
 from airflow_provider_openai_adv.testing.journal import RecordedRequest
 from airflow_provider_openai_adv.testing.state import EmulatorState
 
@@ -192,9 +192,18 @@ class OpenAIEmulator:
         """Limit requests and tokens per minute, answering like OpenAI once over."""
         return self.app.add_limit(RateLimit(rpm=rpm, tpm=tpm, path=path))
 
-    def set_fine_tune_timings(self, **seconds: float) -> FineTuneTimings:
+    def set_fine_tune_timings(self, **seconds: float) -> fine_tuning.FineTuneTimings:
         """Emulator-clock seconds new fine-tune jobs spend ``validating``, ``queued``, ``running``."""
-        return set_timings(self.state, **seconds)
+        return fine_tuning.set_timings(self.state, **seconds)
+
+    def set_batch_timings(self, **seconds: float) -> batches.BatchTimings:
+        """Emulator-clock seconds new batches spend ``validating``, ``per_request`` (each line), ``finalizing``
+        and ``cancelling``."""
+        return batches.set_timings(self.state, **seconds)
+
+    def set_upload_limits(self, **limits: int) -> uploads.UploadLimits:
+        """Smaller limits than OpenAI's, so that tests need not send 64 MB: ``part_bytes``, ``total_bytes``."""
+        return uploads.set_limits(self.state, **limits)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward (jobs progress on it)."""

@@ -16,10 +16,12 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Response
 
 _ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
@@ -65,6 +67,9 @@ class Fault:
     :param times: apply to this many matching requests, then retire; ``None`` = forever.
     :param skip: let this many matching requests through first (``skip=1``: the second
         image download fails, the first does not).
+    :param in_batches: answer the lines of batches whose ``url`` matches ``path``, not
+        direct requests: the line gets ``status`` (with ``code``, ``message``...) in the
+        batch's error file. Needs a ``status``; ``rate`` picks lines by ``custom_id``.
     """
 
     path: str = "/v1/*"
@@ -87,8 +92,13 @@ class Fault:
     rate: float = 1.0
     times: int | None = None
     skip: int = 0
+    in_batches: bool = False
     hits: int = field(default=0, compare=False)
     skipped: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.in_batches and (self.status is None or self.status < 400 or self.body is not None):
+            raise ValueError("a fault in batches answers a line with an error status, and OpenAI's error body")
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and fnmatchcase(path, self.path)
@@ -139,6 +149,7 @@ class FaultSet:
 
     def __init__(self, seed: int = 0) -> None:
         self._faults: tuple[Fault, ...] = ()
+        self.seed = seed
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -159,21 +170,40 @@ class FaultSet:
 
     def pick(self, method: str, path: str) -> list[Fault]:
         """The faults that fire for this request (each counted against its ``times``)."""
-        fired = []
+        with self._lock:
+            return [
+                fault
+                for fault in self._faults
+                if not fault.in_batches and fault.matches(method, path) and self._fires(fault, self._draw)
+            ]
+
+    def pick_for_batch_line(self, path: str, custom_id: str) -> Fault | None:
+        """The ``in_batches`` fault a batch line to ``path`` gets, if any; drawn from the seed and ``custom_id``."""
+
+        def draw(fault: Fault) -> float:
+            return synth.stable_int(self.seed, fault.path, fault.status, custom_id) / 2**64
+
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
-                    continue
-                if fault.skipped < fault.skip:
-                    fault.skipped += 1
-                    continue
-                if fault.times is not None and fault.hits >= fault.times:
-                    continue
-                if fault.rate < 1.0 and self._random.random() >= fault.rate:
-                    continue
-                fault.hits += 1
-                fired.append(fault)
-        return fired
+                if fault.in_batches and fault.matches("POST", path) and self._fires(fault, draw):
+                    return fault
+        return None
+
+    def _draw(self, fault: Fault) -> float:
+        return self._random.random()
+
+    @staticmethod
+    def _fires(fault: Fault, draw: Callable[[Fault], float]) -> bool:
+        """Count a matching request against ``skip`` and ``times``; whether the fault fires for it."""
+        if fault.skipped < fault.skip:
+            fault.skipped += 1
+            return False
+        if fault.times is not None and fault.hits >= fault.times:
+            return False
+        if fault.rate < 1.0 and draw(fault) >= fault.rate:
+            return False
+        fault.hits += 1
+        return True
 
 
 def format_reset(seconds: float) -> str:

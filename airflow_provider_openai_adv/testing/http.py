@@ -81,6 +81,19 @@ class Request:
         self.files_received: dict[str, list[dict[str, Any]]] | None = None  # as uploaded, for the journal
         self._json: Any = None
 
+    @classmethod
+    def internal(cls, state: EmulatorState, path: str, body: bytes) -> Request:
+        """A JSON ``POST`` the emulator makes to itself, such as a batch's line."""
+        scope = {
+            "method": "POST",
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+        }
+        request = cls(scope, state)
+        request.body = body
+        return request
+
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()

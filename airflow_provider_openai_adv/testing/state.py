@@ -2,7 +2,9 @@
 
 Each family keeps its own state in a store class (files, models, fine-tuning jobs,
 images...), made on first use with ``state.store(TheStore)`` and forgotten by
-``reset()``; this module knows none of them.
+``reset()``; this module knows none of them. A family that calls the API from inside
+(batches run their lines through the other families' handlers) does so through
+``state.internal_api``, which the app serving this state sets.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.testing.files import StoredFile
+    from airflow_provider_openai_adv.testing.http import Response
 
 T = TypeVar("T")
 
@@ -39,6 +42,16 @@ class Clock:
         self.offset = 0.0
 
 
+class InternalAPI(Protocol):
+    """The API as the emulator's own families call it: the routes served, without key, limits or journal."""
+
+    def serves(self, method: str, path: str) -> bool:
+        """Whether a route answers ``method`` on ``path`` (``/v1/...``)."""
+
+    def answer_batch_line(self, path: str, body: bytes, custom_id: str) -> Response:
+        """The answer to a batch line: a fault aimed at batch lines, else the handler of ``POST path``."""
+
+
 class Store:
     """A family's state; subclasses take the :class:`EmulatorState` they belong to."""
 
@@ -56,6 +69,7 @@ class EmulatorState:
     storage_dir: Path
     clock: Clock = field(default_factory=Clock)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    internal_api: InternalAPI | None = None  # set by the app that serves this state
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -331,3 +331,32 @@ def test_deprecated_hyperparameters_share_the_limits(current_document):
     epochs = field(current_document, "CreateFineTuningJobRequest", "hyperparameters", "n_epochs", kind="integer")
     batch = field(current_document, "CreateFineTuningJobRequest", "hyperparameters", "batch_size", kind="integer")
     assert (epochs["maximum"], batch["maximum"]) == (v.MAX_EPOCHS, v.MAX_BATCH_SIZE)
+
+
+# -- bulk work -------------------------------------------------------------------------------
+
+
+def test_embedding_token_limits(current_document):
+    text = description(properties(current_document, "CreateEmbeddingRequest")["input"])
+    assert int(said(text, r"\((\d+) tokens for all embedding models\)")[1]) == v.EMBEDDING_INPUT_TOKENS
+    summed = said(text, r"maximum of ([\d,]+) tokens summed across all inputs in a single request")[1]
+    assert int(summed.replace(",", "")) == v.EMBEDDING_REQUEST_TOKENS
+
+
+def test_batch_limits(current_document):
+    endpoint = field(current_document, "CreateBatchRequest", "endpoint")
+    assert enum(endpoint) == v.BATCH_ENDPOINTS
+    inputs = said(description(endpoint), r"maximum of ([\d,]+) embedding inputs across all requests in the batch")[1]
+    assert int(inputs.replace(",", "")) == v.BATCH_EMBEDDING_INPUTS
+    file_text = description(field(current_document, "CreateBatchRequest", "input_file_id"))
+    requests, megabytes = said(file_text, r"can contain up to ([\d,]+) requests, and can be up to (\d+) MB").groups()
+    assert (int(requests.replace(",", "")), int(megabytes) * 1024 * 1024) == (v.BATCH_REQUESTS, v.BATCH_FILE_BYTES)
+    assert enum(field(current_document, "CreateBatchRequest", "completion_window")) == v.BATCH_WINDOWS
+
+
+def test_upload_limits(current_document):
+    create = " ".join(operation(current_document, "post", "/uploads")["summary"].split())
+    assert int(said(create, r"an Upload can accept at most (\d+) GB in total")[1]) * 1024**3 == v.UPLOADS_LIMIT
+    part = " ".join(operation(current_document, "post", "/uploads/{upload_id}/parts")["summary"].split())
+    assert int(said(part, r"Each Part can be at most (\d+) MB")[1]) * 1024 * 1024 == v.UPLOADS_PART_LIMIT
+    assert enum(field(current_document, "CreateUploadRequest", "purpose")) == v.UPLOADS_PURPOSES

@@ -117,7 +117,7 @@ def test_the_app_builds_its_routers_from_the_families_it_is_given(tmp_path):
 
 def test_every_family_by_default_with_public_and_control_routes_apart(tmp_path):
     app = EmulatorApp(EmulatorState(tmp_path))
-    assert len(FAMILIES) == 11
+    assert len(FAMILIES) == 13
     assert app.public.resolve("GET", "/_emulator/images/img-1.png")[0] is not None
     assert app.api.resolve("GET", "/v1/_emulator/images/img-1.png")[0] is None
     assert app.control.resolve("GET", "/_emulator/health")[0] is not None

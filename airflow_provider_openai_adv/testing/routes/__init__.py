@@ -5,11 +5,13 @@ under ``/v1`` (key, faults, limits and journal apply), and may have ``PUBLIC_ROU
 full paths served without a key, for URLs its answers hand out (image downloads).
 A family's state is a store class, got with ``request.state.store(TheStore)``: in the
 routes module when only its routes use it (``ImageStore``), in ``testing/<family>.py``
-when other families use it too (files, models, fine-tuning).
+when other families use it too (files, models, fine-tuning), or when its logic outweighs
+its routes (batches, uploads).
 """
 
 from airflow_provider_openai_adv.testing.routes import (
     audio,
+    batches,
     chat,
     completions,
     edits,
@@ -20,6 +22,21 @@ from airflow_provider_openai_adv.testing.routes import (
     images,
     models,
     moderations,
+    uploads,
 )
 
-FAMILIES = (models, chat, completions, edits, embeddings, moderations, images, audio, files, fine_tuning, engines)
+FAMILIES = (
+    models,
+    chat,
+    completions,
+    edits,
+    embeddings,
+    moderations,
+    images,
+    audio,
+    files,
+    uploads,
+    batches,
+    fine_tuning,
+    engines,
+)

@@ -12,6 +12,9 @@ from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore, lea
 from airflow_provider_openai_adv.testing.http import Form, Request, Response, UploadedFile, invalid, not_found
 from airflow_provider_openai_adv.testing.models import ModelStore
 
+METADATA_PAIRS, METADATA_KEY_CHARS, METADATA_VALUE_CHARS = 16, 64, 512  # the spec's ``Metadata``
+EXPIRY_SECONDS = (3600, 2_592_000)  # ``FileExpirationAfter.seconds``: "between 3600 (1 hour) and 2592000 (30 days)"
+
 
 def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
     """The required parameter ``name``; OpenAI's 400 when it is missing or mistyped."""
@@ -149,3 +152,47 @@ def upload_digest(upload: UploadedFile) -> str:
 def optional(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
     """The optional parameter ``name`` (``None`` when absent or null), type-checked like ``require``."""
     return require(body, name, kinds) if body.get(name) is not None else None
+
+
+def check_metadata(value: Any) -> dict[str, str] | None:
+    """``metadata`` as the spec bounds it: at most 16 pairs, keys up to 64 characters, string values up to 512."""
+    if value is not None and not (
+        isinstance(value, dict)
+        and len(value) <= METADATA_PAIRS
+        and all(
+            len(key) <= METADATA_KEY_CHARS and isinstance(text, str) and len(text) <= METADATA_VALUE_CHARS
+            for key, text in value.items()
+        )
+    ):
+        raise invalid(
+            "Invalid 'metadata': expected at most 16 keys of up to 64 characters, with string values of up to 512.",
+            param="metadata",
+        )
+    return value
+
+
+def check_expires_after(value: Any, name: str) -> int | None:
+    """An expiration policy (``{"anchor": "created_at", "seconds": n}``): its seconds, or ``None`` when absent."""
+    if value is None:
+        return None
+    low, high = EXPIRY_SECONDS
+    seconds = value.get("seconds") if isinstance(value, dict) else None
+    if (
+        not isinstance(value, dict)
+        or value.get("anchor") != "created_at"
+        or isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not low <= seconds <= high
+        or set(value) - {"anchor", "seconds"}
+    ):
+        raise invalid(
+            f"Invalid '{name}': expected anchor 'created_at' and seconds between {low} and {high}.", param=name
+        )
+    return seconds
+
+
+def reject_unknown(body: dict[str, Any], known: Iterable[str]) -> None:
+    """OpenAI's 400 for a parameter a request schema with ``additionalProperties: false`` does not have."""
+    unknown = sorted(body.keys() - set(known))
+    if unknown:
+        raise invalid(f"Unknown parameter: '{unknown[0]}'.", param=unknown[0], code="unknown_parameter")

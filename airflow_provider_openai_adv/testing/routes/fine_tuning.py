@@ -28,7 +28,13 @@ from airflow_provider_openai_adv.testing.fine_tuning import (
     fine_tunable_base,
 )
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
-from airflow_provider_openai_adv.testing.routes.common import check_choice, optional, paginate, require
+from airflow_provider_openai_adv.testing.routes.common import (
+    check_choice,
+    check_metadata,
+    optional,
+    paginate,
+    require,
+)
 from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import EmulatorState
 
@@ -116,19 +122,6 @@ def _suffix(value: Any, limit: int) -> str | None:
         raise invalid(
             f"Invalid 'suffix': expected 1 to {limit} characters among letters, digits, '-', '_' and '.'.",
             param="suffix",
-        )
-    return value
-
-
-def _metadata(value: Any) -> dict[str, str] | None:
-    if value is not None and not (
-        isinstance(value, dict)
-        and len(value) <= 16
-        and all(len(key) <= 64 and isinstance(text, str) and len(text) <= 512 for key, text in value.items())
-    ):
-        raise invalid(
-            "Invalid 'metadata': expected at most 16 keys of up to 64 characters, with string values of up to 512.",
-            param="metadata",
         )
     return value
 
@@ -316,7 +309,7 @@ def create_job(request: Request) -> Response:
         method=method,
         seed=secrets.randbelow(2**31) if seed is None else seed,
         suffix=_suffix(body.get("suffix"), 64),
-        metadata=_metadata(body.get("metadata")),
+        metadata=check_metadata(body.get("metadata")),
         integrations=_integrations(body.get("integrations")),
     )
     return json_response(job_body(job))
