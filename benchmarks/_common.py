@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,3 +53,31 @@ def row(name: str, value: float | None, unit: str, note: str = "") -> dict[str, 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator if numerator and denominator else None
+
+
+class EmulatorControl:
+    """An emulator process's control endpoints (``/_emulator/...``) and API reads, over
+    ``urllib`` (nothing measured is loaded in the parent)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.control_url = base_url.removesuffix("/v1") + "/_emulator"
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        return self.call(method, self.control_url + path, body)
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        return self.call(method, self.base_url + path, body)
+
+    def journal(self) -> list[dict[str, Any]]:
+        return self.control("GET", "/requests")
+
+    @staticmethod
+    def call(method: str, url: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {API_KEY}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())

@@ -50,12 +50,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, cpu_seconds, emulator_process, ratio, row
+from benchmarks._common import API_KEY, EmulatorControl, cpu_seconds, emulator_process, ratio, row
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT = "/v1/chat/completions"
@@ -78,32 +77,19 @@ RETRY_TIMINGS = {"validating": 3.0, "per_request": 0.05, "finalizing": 0.0, "can
 # -- the parent: the emulator, the children, the checks -------------------------------------
 
 
-class Emulator:
-    """The emulator's control endpoints and a few API reads, over ``urllib``."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.control = base_url.removesuffix("/v1") + "/_emulator"
-
-    def call(self, method: str, url: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {API_KEY}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
+class Emulator(EmulatorControl):
+    """The controls and reads these benchmarks need."""
 
     def reset(self, **timings: float) -> None:
-        self.call("POST", f"{self.control}/reset", {})
-        self.call("POST", f"{self.control}/batch_timings", timings)
+        self.control("POST", "/reset", {})
+        self.control("POST", "/batch_timings", timings)
 
     def batches(self) -> list[dict[str, Any]]:
-        return self.call("GET", f"{self.base_url}/batches?limit=100")["data"]
+        return self.api("GET", "/batches?limit=100")["data"]
 
     def batch_creations(self) -> int:
         """``POST /v1/batches`` answered 200, from the journal."""
-        journal = self.call("GET", f"{self.control}/requests")
+        journal = self.journal()
         return sum(1 for e in journal if e["method"] == "POST" and e["path"] == "/v1/batches" and e["status"] == 200)
 
 

@@ -35,12 +35,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, cpu_seconds, emulator_process, row
+from benchmarks._common import API_KEY, EmulatorControl, cpu_seconds, emulator_process, row
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "text-embedding-3-small"
@@ -65,27 +64,17 @@ def text(n: int) -> str:
 # -- the parent ---------------------------------------------------------------------------------
 
 
-class Emulator:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.control = base_url.removesuffix("/v1") + "/_emulator"
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.control + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
+class Emulator(EmulatorControl):
+    """The controls and reads this benchmark needs."""
 
     def prepare(self) -> None:
         """A fresh emulator: 100 ms on embeddings, the account's limits, an empty window."""
-        self.call("POST", "/reset", {})
-        self.call("POST", "/faults", {"path": "/v1/embeddings", "latency": LATENCY})
-        self.call("POST", "/limits", {"rpm": RPM, "tpm": TPM, "path": "/v1/embeddings"})
+        self.control("POST", "/reset", {})
+        self.control("POST", "/faults", {"path": "/v1/embeddings", "latency": LATENCY})
+        self.control("POST", "/limits", {"rpm": RPM, "tpm": TPM, "path": "/v1/embeddings"})
 
-    def journal(self) -> list[dict[str, Any]]:
-        return [entry for entry in self.call("GET", "/requests") if entry["path"] == "/v1/embeddings"]
+    def embeddings_journal(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.journal() if entry["path"] == "/v1/embeddings"]
 
 
 def measure(journal: list[dict[str, Any]], texts: list[str], seconds: float) -> dict[str, Any]:
@@ -171,7 +160,7 @@ def run(args: Any) -> dict[str, Any]:
             ended = cpu_seconds(process.pid)
             if role == "ours":
                 verify(Path(config["output"]), count)
-            figures[role] = {**result, **measure(emulator.journal(), texts, result["send_s"])}
+            figures[role] = {**result, **measure(emulator.embeddings_journal(), texts, result["send_s"])}
             figures[role]["emulator_cpu_s"] = ended - started if started is not None and ended is not None else None
     return {"inputs": count, "figures": figures, "rows": table(figures, count, official)}
 

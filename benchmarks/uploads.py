@@ -55,7 +55,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, cpu_seconds, emulator_process, ratio, row
+from benchmarks._common import API_KEY, EmulatorControl, cpu_seconds, emulator_process, ratio, row
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -86,12 +86,6 @@ def sha256(path: Path) -> str:
         while chunk := source.read(4 * MIB):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def get_json(url: str) -> Any:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {API_KEY}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 def child_env(base_url: str, folder: Path) -> dict[str, str]:
@@ -162,7 +156,7 @@ def one_round(base_url: str, pid: int, folder: Path, source: Path, digest: str, 
     uploaded = {}
     for who in in_order(("ours", "sdk")):
         file_id = measure(f"{who}_upload", path=str(source))["file_id"]
-        stored = get_json(f"{base_url}/files/{file_id}")
+        stored = EmulatorControl(base_url).api("GET", f"/files/{file_id}")
         if stored["bytes"] != size or stored["purpose"] != PURPOSE:
             raise RuntimeError(f"{who}: the upload made {stored!r}, not a {PURPOSE} file of {size} bytes")
         uploaded[who] = file_id
@@ -174,9 +168,7 @@ def one_round(base_url: str, pid: int, folder: Path, source: Path, digest: str, 
         target = folder / f"{role}.jsonl"
         measure(role, file_id=uploaded[uploader], output=str(target))
         check_download(target, size, digest, role)
-    reset = urllib.request.Request(base_url.removesuffix("/v1") + "/_emulator/reset", b"{}", method="POST")
-    with urllib.request.urlopen(reset, timeout=60):  # its files gone: the next round's disk
-        pass
+    EmulatorControl(base_url).control("POST", "/reset", {})  # its files gone: the next round's disk
     return figures
 
 

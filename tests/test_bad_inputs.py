@@ -703,7 +703,7 @@ def test_the_catalogue_covers_every_family_and_operator():
     families = {case.family for case in CASES}
     assert families == {
         "models", "completions", "chat", "edits", "images", "embeddings", "audio", "files", "fine-tunes",
-        "moderations", "engines", "training-data", "evaluation", "batches",
+        "moderations", "engines", "training-data", "evaluation", "batches", "bulk",
     }  # fmt: skip
     assert len(CASES) >= 60
     assert len({case.id for case in CASES}) == len(CASES)

@@ -135,9 +135,24 @@ class RetryPolicy:
         return retrying(attempt)
 
     async def acall(self, attempt: Callable[[], Awaitable[T]], *, description: str, safe_to_repeat: bool = True) -> T:
-        """:meth:`call` for a coroutine: the waits are ``asyncio.sleep``, the event loop stays free."""
-        retrying = tenacity.AsyncRetrying(sleep=self.async_sleep, **self._rules(description, safe_to_repeat))
-        return await retrying(attempt)
+        """:meth:`call` for a coroutine: the waits are ``async_sleep``, the event loop stays free.
+
+        The same rules as a plain loop rather than tenacity's ``AsyncRetrying``: one of those,
+        made per call, is a reference cycle only the cyclic GC frees — at a thousand
+        triggers' polls, ~60,000 objects a round and one more full GC pass (~150 ms of the
+        triggerer's loop) per round (``make bench``, triggers)."""
+        retry = 0
+        while True:
+            try:
+                return await attempt()
+            except Exception as error:
+                decision = self.decide(error, safe_to_repeat=safe_to_repeat)
+                retry += 1
+                if not decision.retry or retry > self.max_retries:
+                    raise
+                wait = self.wait_seconds(error, retry)
+                self._log_retry(description, wait, retry, decision.reason, error)
+            await self.async_sleep(wait)
 
     def _rules(self, description: str, safe_to_repeat: bool) -> dict[str, Any]:
         def should_retry(error: BaseException) -> bool:
@@ -150,16 +165,7 @@ class RetryPolicy:
             error = state.outcome.exception() if state.outcome else None
             reason = self.decide(error, safe_to_repeat=safe_to_repeat).reason if error else "unknown"
             wait_time = state.next_action.sleep if state.next_action else 0.0
-            request_id = getattr(error, "request_id", None)
-            log.warning(
-                "Retrying %s in %.2f s (retry %d of %d): %s%s",
-                description,
-                wait_time,
-                state.attempt_number,
-                self.max_retries,
-                reason,
-                f" [request_id={request_id}]" if request_id else "",
-            )
+            self._log_retry(description, wait_time, state.attempt_number, reason, error)
 
         return {
             "stop": tenacity.stop_after_attempt(self.max_retries + 1),
@@ -168,3 +174,11 @@ class RetryPolicy:
             "before_sleep": log_retry,
             "reraise": True,
         }
+
+    def _log_retry(self, description: str, wait: float, retry: int, reason: str, error: BaseException | None) -> None:
+        request_id = getattr(error, "request_id", None)
+        log.warning(
+            "Retrying %s in %.2f s (retry %d of %d): %s%s",
+            description, wait, retry, self.max_retries, reason,
+            f" [request_id={request_id}]" if request_id else "",
+        )  # fmt: skip

@@ -34,6 +34,7 @@ from airflow_provider_openai_adv.get_provider_info import CONN_TYPE, DEFAULT_CON
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.client import OpenAIClient, RateLimitInfo
     from airflow_provider_openai_adv.client.aio import AsyncOpenAIClient
+    from airflow_provider_openai_adv.client.config import ClientConfig
     from airflow_provider_openai_adv.client.multipart import FilePart
     from airflow_provider_openai_adv.hooks.streaming import OnDelta
     from airflow_provider_openai_adv.jobs.kinds import JobKind
@@ -119,14 +120,21 @@ class OpenAIAdvHook(BaseHook):
         return OpenAIClient(client_config(self.connection, **self._overrides))
 
     async def async_client(self) -> AsyncOpenAIClient:
-        """The asyncio client (for triggers), built from the connection fetched without blocking."""
-        if "async_client_" not in self.__dict__:
-            from airflow_provider_openai_adv.client.aio import AsyncOpenAIClient
-            from airflow_provider_openai_adv.hooks.connection import client_config
+        """The asyncio client (for triggers): the running loop's pooled client for this
+        connection's settings, shared with every other hook on the loop using them
+        (``client/aio.py``); the connection is fetched without blocking, once per loop and
+        connection for half a minute. :meth:`aclose` lets go of it."""
+        if "async_hold_" not in self.__dict__:
+            from airflow_provider_openai_adv.client.aio import cached_config, pooled_client
 
-            connection = await self.aget_connection(self.conn_id)
-            self.__dict__["async_client_"] = AsyncOpenAIClient(client_config(connection, **self._overrides))
-        return self.__dict__["async_client_"]
+            key = (self.conn_type, self.conn_id, *sorted(self._overrides.items()))
+            self.__dict__["async_hold_"] = pooled_client(await cached_config(key, self._async_config))
+        return self.__dict__["async_hold_"].client
+
+    async def _async_config(self) -> ClientConfig:
+        from airflow_provider_openai_adv.hooks.connection import client_config
+
+        return client_config(await self.aget_connection(self.conn_id), **self._overrides)
 
     def get_conn(self) -> OpenAIClient:
         return self.client
@@ -148,8 +156,8 @@ class OpenAIAdvHook(BaseHook):
             self.client.close()
 
     async def aclose(self) -> None:
-        if "async_client_" in self.__dict__:
-            await self.__dict__.pop("async_client_").aclose()
+        if "async_hold_" in self.__dict__:
+            await self.__dict__.pop("async_hold_").release()
 
     def test_connection(self) -> tuple[bool, str]:
         """List the models: ``(True, summary)`` or ``(False, OpenAI's error message)``."""

@@ -7,6 +7,12 @@ reports the job's new events to the task log as it goes; it serializes only prim
 reported), so a restarted triggerer resumes it from where it was; and it fires exactly
 one event — a :class:`~airflow_provider_openai_adv.jobs.events.WaitEvent` payload —
 whatever the server answers.
+
+The triggers on one event loop share the work that is the same for all of them (see
+:mod:`~airflow_provider_openai_adv.client.aio`): the connection is looked up once per
+connection id for half a minute, and one pooled client per connection's settings
+carries every trigger's polls — so a triggerer restarted with a thousand of them neither
+spends its loop building a thousand clients nor opens a thousand sockets.
 """
 
 from __future__ import annotations
@@ -76,6 +82,9 @@ class OpenAIJobTrigger(BaseTrigger):
     async def _wait(self) -> WaitEvent:
         hook = None
         try:
+            from airflow_provider_openai_adv.client.aio import paced_start
+
+            await paced_start()  # a thousand started together go on a few dozen per turn of the loop
             kind = kind_named(self.kind)
             policy = WaitPolicy(self.poll_interval, self.deadline, self.transient_error_grace)
             watch = Watch(kind, self.job_id, policy, self.log, last_event_id=self.last_event_id)

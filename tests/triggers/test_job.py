@@ -194,3 +194,147 @@ def test_polling_never_blocks_the_event_loop(finished, openai_emulator):
     event, ticks = asyncio.run(main())
     assert event.payload["outcome"] == "success"
     assert ticks >= 3  # a blocking poll would let the loop turn 0 times while it waits
+
+
+# -- what the triggers on one loop share -------------------------------------------------
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the shared clients made and the connection lookups (changes nothing else)."""
+    from airflow_provider_openai_adv.client import aio
+
+    made, lookups = [], []
+    aget_connection = OpenAIAdvHook.aget_connection.__func__
+
+    class Counted(aio.AsyncOpenAIClient):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    async def counted_lookup(cls, conn_id):
+        lookups.append(conn_id)
+        return await aget_connection(cls, conn_id)
+
+    monkeypatch.setattr(aio, "AsyncOpenAIClient", Counted)
+    monkeypatch.setattr(OpenAIAdvHook, "aget_connection", classmethod(counted_lookup))
+    return made, lookups
+
+
+def test_triggers_on_one_loop_share_one_pooled_client_and_one_connection_lookup(
+    finished, openai_emulator, monkeypatch, counted
+):
+    """20 triggers started together: one lookup, one client, and (allowed 4) 4 sockets for their 40 requests."""
+    from airflow_provider_openai_adv.client import aio
+
+    made, lookups = counted
+    monkeypatch.setattr(aio, "SHARED_MAX_CONNECTIONS", 4)
+    jobs = [finished()["id"] for _ in range(20)]
+    openai_emulator.add_fault(path="/v1/fine_tuning/jobs/*", latency=0.1)
+    seen_before = len(openai_emulator.requests)
+
+    async def main():
+        events = await asyncio.gather(*(anext(trigger_for(job).run()) for job in jobs))
+        return events, dict(aio._loop_share().clients)
+
+    events, clients_left = asyncio.run(main())
+    assert [event.payload["outcome"] for event in events] == ["success"] * 20
+    assert lookups == ["openai_adv_default"] and len(made) == 1
+    polls = [
+        entry for entry in openai_emulator.requests[seen_before:] if entry.path.startswith("/v1/fine_tuning/jobs/")
+    ]
+    assert len(polls) == 40 and len({entry.peer for entry in polls}) == 4
+    assert clients_left == {}  # closed when the last trigger ended
+    assert all(http is None for http in made[0]._lanes)
+
+
+def test_the_pooled_client_is_closed_when_the_last_trigger_ends_and_made_anew_for_the_next(
+    finished, counted, monkeypatch
+):
+    import httpx
+
+    made, _ = counted
+    opened, init = [], httpx.AsyncClient.__init__
+
+    def recorded(self, *args, **kwargs):
+        opened.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", recorded)
+    jobs = [finished()["id"] for _ in range(4)]
+
+    async def main():
+        events = await asyncio.gather(*(anext(trigger_for(job).run()) for job in jobs[:3]))
+        closed_then = [http.is_closed for http in opened]
+        events.append(await anext(trigger_for(jobs[3]).run()))  # on the same loop, later
+        return events, closed_then
+
+    events, closed_then = asyncio.run(main())
+    assert [event.payload["outcome"] for event in events] == ["success"] * 4
+    assert closed_then and all(closed_then)
+    assert len(made) == 2 and all(http.is_closed for http in opened)
+
+
+def test_a_connection_error_in_one_triggers_poll_leaves_the_others_alone(finished, openai_emulator):
+    """One job's polls have their connection dropped: its trigger fires error, the other nine success."""
+    jobs = [finished()["id"] for _ in range(10)]
+    openai_emulator.add_fault(path=f"/v1/fine_tuning/jobs/{jobs[0]}", drop=True)
+
+    async def main():
+        triggers = [trigger_for(job, conn_id="no_retries", transient_error_grace=0) for job in jobs]
+        return await asyncio.gather(*(collect(trigger) for trigger in triggers))
+
+    events = asyncio.run(main())
+    assert [len(fired) for fired in events] == [1] * 10  # exactly one event each
+    assert events[0][0]["outcome"] == "error" and "APIConnectionError" in events[0][0]["message"]
+    assert [fired[0]["outcome"] for fired in events[1:]] == ["success"] * 9
+
+
+async def collect(trigger: OpenAIJobTrigger) -> list[dict]:
+    return [event.payload async for event in trigger.run()]
+
+
+def test_two_connections_get_two_clients_and_never_share_a_socket(finished, openai_emulator, monkeypatch, counted):
+    """A second connection with its own key and organization: its own client, lookup and sockets."""
+    made, lookups = counted
+    second = openai_emulator.airflow_connection(max_retries=0, organization="org-second")
+    monkeypatch.setenv("AIRFLOW_CONN_SECOND", second.replace(openai_emulator.api_key, "sk-second-key"))
+    jobs = [finished()["id"] for _ in range(6)]
+    seen_before = len(openai_emulator.requests)
+
+    async def main():
+        conn_ids = ["openai_adv_default", "second"] * 3
+        return await asyncio.gather(
+            *(anext(trigger_for(job, conn_id=conn_id).run()) for job, conn_id in zip(jobs, conn_ids, strict=True))
+        )
+
+    events = asyncio.run(main())
+    assert [event.payload["outcome"] for event in events] == ["success"] * 6
+    assert sorted(lookups) == ["openai_adv_default", "second"] and len(made) == 2
+    assert {client.config.api_key for client in made} == {openai_emulator.api_key, "sk-second-key"}
+    organizations_by_socket = {}
+    for entry in openai_emulator.requests[seen_before:]:
+        organization = {name.lower(): value for name, value in entry.headers.items()}.get("openai-organization")
+        organizations_by_socket.setdefault(entry.peer, set()).add(organization)
+    assert all(len(seen) == 1 for seen in organizations_by_socket.values())  # no socket carries both
+    assert set().union(*organizations_by_socket.values()) == {None, "org-second"}
+
+
+def test_a_trigger_cancelled_mid_wait_lets_go_of_the_client_and_the_others_fire(finished, openai_emulator):
+    """As when a task is cleared while deferred: the others fire; the client closes when they have."""
+    from airflow_provider_openai_adv.client import aio
+
+    jobs = [finished()["id"] for _ in range(5)]
+    openai_emulator.add_fault(path=f"/v1/fine_tuning/jobs/{jobs[0]}", latency=30)  # still waiting when cancelled
+
+    async def main():
+        waits = [asyncio.ensure_future(anext(trigger_for(job).run())) for job in jobs]
+        others = await asyncio.gather(*waits[1:])
+        waits[0].cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waits[0]
+        return others, dict(aio._loop_share().clients)
+
+    others, clients_left = asyncio.run(main())
+    assert [event.payload["outcome"] for event in others] == ["success"] * 4
+    assert clients_left == {}
