@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -45,6 +46,18 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (``VmHWM``). Not ``ru_maxrss``:
+    a child process starts with its parent's peak there, which hides a child's own."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def process_cpu_s() -> float:
+    """This process's user + system CPU seconds so far."""
+    return time.process_time()
 
 
 def row(name: str, value: float | None, unit: str, note: str = "") -> dict[str, Any]:

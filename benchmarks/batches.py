@@ -18,7 +18,7 @@ on a freshly reset emulator, twice each, alternating which goes first (``--quick
   output's shape).
 
 Both poll every 0.2 s. Each child reports the wall time and CPU time of the work alone
-(after imports) and its peak RSS (``ru_maxrss``) twice: after the imports and the
+(after imports) and its peak RSS (``VmHWM``) twice: after the imports and the
 client's or operator's construction, before any request (the baseline), and at the
 end. *Growth* is peak minus baseline: what the work itself held at its worst. Of a
 contender's runs the table keeps the shortest times and the largest growth. The
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -54,7 +53,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, EmulatorControl, cpu_seconds, emulator_process, ratio, row
+from benchmarks._common import (
+    API_KEY,
+    EmulatorControl,
+    cpu_seconds,
+    emulator_process,
+    peak_rss_mib,
+    process_cpu_s,
+    ratio,
+    row,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT = "/v1/chat/completions"
@@ -301,25 +309,15 @@ def table(results: dict[int, dict[str, Any]], retry: dict[str, Any]) -> list[dic
 # -- the children ------------------------------------------------------------------------
 
 
-def peak_mib() -> float:
-    """This process's peak RSS so far (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 class Measure:
     """Baseline at construction (after the imports); ``done()`` the figures of the work since."""
 
     def __init__(self) -> None:
-        self.baseline, self.cpu, self.wall = peak_mib(), cpu_s(), time.perf_counter()
+        self.baseline, self.cpu, self.wall = peak_rss_mib(), process_cpu_s(), time.perf_counter()
 
     def done(self, **extra: Any) -> dict[str, Any]:
-        wall, cpu = time.perf_counter() - self.wall, cpu_s() - self.cpu
-        return {"wall_s": wall, "cpu_s": cpu, "baseline_mib": self.baseline, "peak_mib": peak_mib(), **extra}
+        wall, cpu = time.perf_counter() - self.wall, process_cpu_s() - self.cpu
+        return {"wall_s": wall, "cpu_s": cpu, "baseline_mib": self.baseline, "peak_mib": peak_rss_mib(), **extra}
 
 
 class TaskInstance:

@@ -32,7 +32,7 @@ Purpose ``batch`` (``routes/files.py`` serves the content of a file of any purpo
 upload limits the emulator enforces are OpenAI's, 64 MB a part and 8 GB an upload,
 which both clients' 64 MiB parts and 1 GiB fit, so they are left as they are). Each
 child reports the wall time and CPU time of the operation alone and its peak RSS
-(``ru_maxrss``) after the imports and the client's construction (the baseline) and at
+(``VmHWM``) after the imports and the client's construction (the baseline) and at
 the end: the *growth* is what the operation held at its worst, against the target of
 at most 64 MiB. Every round trip is checked (each uploaded file's size on the emulator,
 each downloaded file's size and SHA-256 against the source's); the benchmark fails
@@ -46,7 +46,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import API_KEY, EmulatorControl, cpu_seconds, emulator_process, ratio, row
+from benchmarks._common import (
+    API_KEY,
+    EmulatorControl,
+    cpu_seconds,
+    emulator_process,
+    peak_rss_mib,
+    process_cpu_s,
+    ratio,
+    row,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -233,22 +241,12 @@ def table(mib: int, figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the children ------------------------------------------------------------------------
 
 
-def peak_mib() -> float:
-    """This process's peak RSS so far (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def measured(operation: Any) -> dict[str, Any]:
     """Run ``operation()``; the wall and CPU time it took, and the peak RSS before and after."""
-    baseline, cpu, wall = peak_mib(), cpu_s(), time.perf_counter()
+    baseline, cpu, wall = peak_rss_mib(), process_cpu_s(), time.perf_counter()
     extra = operation()
-    wall, cpu = time.perf_counter() - wall, cpu_s() - cpu
-    return {"wall_s": wall, "cpu_s": cpu, "baseline_mib": baseline, "peak_mib": peak_mib(), **extra}
+    wall, cpu = time.perf_counter() - wall, process_cpu_s() - cpu
+    return {"wall_s": wall, "cpu_s": cpu, "baseline_mib": baseline, "peak_mib": peak_rss_mib(), **extra}
 
 
 def our_hook() -> Any:

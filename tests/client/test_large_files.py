@@ -16,13 +16,14 @@ RSS_GROWTH_LIMIT_MB = 64  # generous: the transfer itself needs a few MB of buff
 
 SCRIPT = textwrap.dedent(
     """
-    import hashlib, json, os, resource, sys, tempfile
+    import hashlib, json, os, sys, tempfile
     from pathlib import Path
     from airflow_provider_openai_adv.client import ClientConfig, FilePart, OpenAIClient
     from airflow_provider_openai_adv.testing import OpenAIEmulator
 
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would start at the parent's RSS)
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
     size_mb = int(sys.argv[1])
     work = Path(tempfile.mkdtemp())

@@ -15,13 +15,14 @@ import textwrap
 RSS_GROWTH_LIMIT_MB = 64  # generous: a line, or a copy chunk, at a time needs far less
 
 COMMON = """
-import hashlib, json, os, resource, sys, tempfile
+import hashlib, json, os, sys, tempfile
 from pathlib import Path
 import requests
 from airflow_provider_openai_adv.testing import OpenAIEmulator
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would start at the parent's RSS)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 work = Path(tempfile.mkdtemp())
 emulator = OpenAIEmulator(storage_dir=work / "emulator").start()
