@@ -23,6 +23,7 @@ from airflow_provider_openai_adv.testing.routes.common import (
     usage,
 )
 from airflow_provider_openai_adv.testing.routing import Route
+from airflow_provider_openai_adv.testing.schema_values import value_for_schema
 from airflow_provider_openai_adv.testing.state import new_id
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -73,27 +74,6 @@ def check_sampling(body: dict[str, Any]) -> None:
         raise invalid(
             "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options"
         )
-
-
-def value_for_schema(schema: dict[str, Any], text: str) -> Any:
-    """A value that satisfies a (simple) JSON schema, filled with ``text`` where a string fits."""
-    if "enum" in schema and schema["enum"]:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object" or "properties" in schema:
-        properties = schema.get("properties", {})
-        return {name: value_for_schema(properties.get(name, {}), text) for name in schema.get("required", properties)}
-    if kind == "array":
-        return [value_for_schema(schema.get("items", {}), text)] if schema.get("minItems") else []
-    if kind in ("integer", "number"):
-        return schema.get("minimum", 0)
-    if kind == "boolean":
-        return False
-    if kind == "null":
-        return None
-    return text
 
 
 def _content(body: dict[str, Any], reply: str) -> str:
