@@ -220,6 +220,11 @@ class StreamError(OpenAIAdvError):
         self.error = error or {}
 
 
+class IncompleteResponseError(OpenAIAdvError):
+    """A response the model stopped early (``max_output_tokens``, a content filter): the
+    same request would stop the same way, so no retry can fix it."""
+
+
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     cls.status_code: cls
     for cls in (
@@ -248,6 +253,7 @@ def status_error_class(status_code: int, code: str | None, error_type: str | Non
 
 def is_permanent(error: BaseException) -> bool:
     """True for an error that no retry, by the client or by Airflow, can fix."""
-    if isinstance(error, (OpenAIValidationError, TLSVerificationError, InsufficientQuotaError)):
+    final = (OpenAIValidationError, TLSVerificationError, InsufficientQuotaError, IncompleteResponseError)
+    if isinstance(error, final):
         return True
     return isinstance(error, APIStatusError) and error.status_code in PERMANENT_STATUSES

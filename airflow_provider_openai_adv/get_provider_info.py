@@ -98,6 +98,8 @@ def get_provider_info() -> dict[str, Any]:
                         "evaluation",
                         "batches",
                         "bulk",
+                        "responses",
+                        "speech",
                     )  # fmt: skip
                 ],
             }

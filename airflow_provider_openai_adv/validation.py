@@ -259,51 +259,140 @@ def check_edit(instruction: Any, input: Any, params: dict[str, Any]) -> None:  #
 
 # -- images -----------------------------------------------------------------------------
 
-# Sizes per image model (the GPT image family shares one list); another model is not size-checked.
+# The models fall into three families with their own rules; a model of another name (another
+# server's) gets only the checks every model shares.
+GPT_IMAGE = "gpt-image"  # gpt-image-1, -1-mini, -1.5, -2 and their snapshots, chatgpt-image-latest
+GPT_IMAGE_PREFIXES = ("gpt-image", "chatgpt-image")
 IMAGE_SIZES = {
     "dall-e-2": ("256x256", "512x512", "1024x1024"),
     "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
-    "gpt-image": ("1024x1024", "1536x1024", "1024x1536", "auto"),
+    GPT_IMAGE: ("1024x1024", "1536x1024", "1024x1536", "auto"),
 }
-# gpt-image-2 takes any WIDTHxHEIGHT: both multiples of 16, from 1:3 to 3:1, at most 3840x2160.
+# gpt-image-2 also takes any WIDTHxHEIGHT: both multiples of 16, from 1:3 to 3:1, at most 3840x2160.
 FREE_SIZE_MODELS = ("gpt-image-2",)
 FREE_SIZE_STEP, FREE_SIZE_RATIO, FREE_SIZE_MAX = 16, 3, (3840, 2160)
-IMAGE_PROMPT_LENGTH = {"dall-e-2": 1000, "dall-e-3": 4000, "gpt-image": 32000}
+IMAGE_PROMPT_LENGTH = {"dall-e-2": 1000, "dall-e-3": 4000, GPT_IMAGE: 32000}
 IMAGE_MAX_N = {"dall-e-3": 1}
 IMAGE_N = 10
-IMAGE_RESPONSE_FORMATS = ("url", "b64_json")
+IMAGE_QUALITIES = {
+    "dall-e-2": ("standard", "auto"),
+    "dall-e-3": ("standard", "hd", "auto"),
+    GPT_IMAGE: ("low", "medium", "high", "auto"),
+}
+ALL_IMAGE_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")  # for a model of another name
+IMAGE_RESPONSE_FORMATS = ("url", "b64_json")  # DALL·E only: the GPT image models always answer b64_json
 IMAGE_OUTPUT_FORMATS = ("png", "jpeg", "webp")
+COMPRESSED_FORMATS = ("jpeg", "webp")  # an output_compression below 100 needs one of them
 IMAGE_COMPRESSION = 100  # output_compression: a percentage
 IMAGE_BACKGROUNDS = ("transparent", "opaque", "auto")
-DALL_E_3_QUALITIES = ("standard", "hd")
+TRANSPARENT_FORMATS = ("png", "webp")
+IMAGE_MODERATIONS = ("low", "auto")
+INPUT_FIDELITIES = ("high", "low")
+NO_INPUT_FIDELITY = ("gpt-image-1-mini",)
 DALL_E_3_STYLES = ("vivid", "natural")
+# Taken by the GPT image models only: with one of them and no model, /images/generations uses one.
+GPT_IMAGE_PARAMETERS = ("background", "moderation", "output_format", "output_compression")
+# The hook returns one answer with the final images: streamed partial images are refused.
+STREAMED_IMAGE_PARAMETERS = ("stream", "partial_images")
+IMAGE_ACTION_FAMILIES = {"edits": ("dall-e-2", GPT_IMAGE), "variations": ("dall-e-2",)}
 IMAGE_EDIT_INPUTS = 16
+GPT_IMAGE_INPUT_TYPES = ("png", "webp", "jpg")
+GPT_IMAGE_UPLOAD_LIMIT = 50 * 1024 * 1024
 DALL_E_2_UPLOAD_LIMIT = 4 * 1024 * 1024
 
 
-def _image_family(model: str) -> str:
-    return "gpt-image" if model.startswith("gpt-image") else model
+def image_family(model: str | None, params: dict[str, Any], *, action: str = "generations") -> str | None:
+    """``dall-e-2``, ``dall-e-3``, ``gpt-image``, or ``None`` for a model of another name.
+
+    Without a model, ``/images/generations`` uses dall-e-2 "unless a parameter specific to
+    the GPT image models is used" (the spec's words), and ``/images/variations`` dall-e-2.
+    """
+    if model is None:
+        gpt_only = action == "generations" and any(params.get(name) is not None for name in GPT_IMAGE_PARAMETERS)
+        return GPT_IMAGE if gpt_only else "dall-e-2"
+    if model.startswith(GPT_IMAGE_PREFIXES):
+        return GPT_IMAGE
+    return model if model in IMAGE_SIZES else None
 
 
-def check_image_request(model: str | None, prompt: Any, params: dict[str, Any]) -> None:
-    """The prompt's length, ``n``, ``size``, formats, ``quality`` and ``style`` for the model."""
-    family = _image_family(model or "dall-e-2")
+def answers_in_base64(model: str | None, params: dict[str, Any]) -> bool:
+    """Whether the images come back as base64 (``b64_json``): a GPT image model's always do."""
+    return params.get("response_format") == "b64_json" or image_family(model, params) == GPT_IMAGE
+
+
+def check_image_request(model: Any, prompt: Any, params: dict[str, Any], *, action: str = "generations") -> None:
+    """The arguments of ``/images/<action>`` by the rules of the model's family: the prompt's
+    length, ``n``, ``size``, ``quality``, formats and the options only some models take."""
+    if model is not None:
+        require_id("model", model)
+    family = image_family(model, params, action=action)
+    served = IMAGE_ACTION_FAMILIES.get(action)
+    if served and family is not None and family not in served:
+        raise fail("model", f"{model} does not serve /images/{action}; {' and '.join(served)} models do")
     if prompt is not None or "prompt" in params:
         require_text("prompt", prompt, max_length=IMAGE_PROMPT_LENGTH.get(family))
     require_range("n", params.get("n"), 1, IMAGE_MAX_N.get(family, IMAGE_N), integer=True)
-    if (model or "").startswith(FREE_SIZE_MODELS):
-        check_free_size(params.get("size"))
-    elif family in IMAGE_SIZES:
-        require_choice("size", params.get("size"), IMAGE_SIZES[family])
-    require_choice("response_format", params.get("response_format"), IMAGE_RESPONSE_FORMATS)
-    if family == "gpt-image" and params.get("response_format") == "url":
-        raise fail("response_format", f"{model} always returns b64_json images; url is not supported")
-    require_choice("output_format", params.get("output_format"), IMAGE_OUTPUT_FORMATS)
+    if action != "edits" and params.get("input_fidelity") is not None:
+        raise fail("input_fidelity", "only /images/edits takes it: it says how closely to follow the input images")
+    check_image_size(model, family, params.get("size"))
+    qualities = IMAGE_QUALITIES.get(family, ALL_IMAGE_QUALITIES)
+    _model_choice("quality", params.get("quality"), qualities, _who(model, family))
+    for name, choices in (
+        ("response_format", IMAGE_RESPONSE_FORMATS),
+        ("output_format", IMAGE_OUTPUT_FORMATS),
+        ("background", IMAGE_BACKGROUNDS),
+        ("moderation", IMAGE_MODERATIONS),
+        ("input_fidelity", INPUT_FIDELITIES),
+        ("style", DALL_E_3_STYLES),
+    ):
+        require_choice(name, params.get(name), choices)
     require_range("output_compression", params.get("output_compression"), 0, IMAGE_COMPRESSION, integer=True)
-    require_choice("background", params.get("background"), IMAGE_BACKGROUNDS)
-    if family == "dall-e-3":
-        require_choice("quality", params.get("quality"), DALL_E_3_QUALITIES)
-        require_choice("style", params.get("style"), DALL_E_3_STYLES)
+    check_image_options(model, family, params)
+
+
+def check_image_size(model: str | None, family: str | None, size: Any) -> None:
+    if size is None or family is None:
+        return
+    if model is not None and model.startswith(FREE_SIZE_MODELS) and size != "auto":
+        check_free_size(size)
+    else:
+        _model_choice("size", size, IMAGE_SIZES[family], _who(model, family))
+
+
+def check_image_options(model: str | None, family: str | None, params: dict[str, Any]) -> None:
+    """The options only some models take, and the combinations no model takes."""
+    who = _who(model, family)
+    for name in STREAMED_IMAGE_PARAMETERS:
+        if params.get(name):  # stream=True, or partial images
+            raise fail(name, "streamed (partial) images are not supported here; the answer holds the final images")
+    if family == GPT_IMAGE and params.get("response_format") is not None:
+        raise fail("response_format", f"not taken by {who}, whose images always come back as b64_json; leave it unset")
+    for name in (*GPT_IMAGE_PARAMETERS, "input_fidelity"):
+        if family in ("dall-e-2", "dall-e-3") and params.get(name) is not None:
+            raise fail(name, f"only the GPT image models take it, not {who}")
+    if family not in ("dall-e-3", None) and params.get("style") is not None:
+        raise fail("style", f"only dall-e-3 takes it, not {who}")
+    if params.get("input_fidelity") is not None and model is not None and model.startswith(NO_INPUT_FIDELITY):
+        raise fail("input_fidelity", f"{model} does not take it")
+    output_format = params.get("output_format") or "png"
+    if params.get("background") == "transparent" and output_format not in TRANSPARENT_FORMATS:
+        raise fail("background", f"transparent needs output_format 'png' or 'webp'; {output_format} has no alpha")
+    compression = params.get("output_compression")
+    if compression is not None and compression < IMAGE_COMPRESSION and output_format not in COMPRESSED_FORMATS:
+        raise fail("output_compression", f"{output_format} is not compressed; set output_format to 'jpeg' or 'webp'")
+
+
+def _who(model: str | None, family: str | None) -> str:
+    """The model as a message names it."""
+    if model is not None:
+        return model
+    return "the GPT image models" if family == GPT_IMAGE else f"{family} (used when no model is named)"
+
+
+def _model_choice(name: str, value: Any, choices: Sequence[str], who: str) -> None:
+    if value is not None and value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise fail(name, f"{value!r} is not supported by {who}; expected one of {listed}")
 
 
 def check_free_size(size: Any) -> None:
@@ -330,24 +419,43 @@ def _free_size_fits(width: int, height: int) -> bool:
 def check_image_inputs(
     model: str, images: Sequence[Any], mask: Any, *, describe: Callable[..., tuple[str, int, bytes]]
 ) -> None:
-    """The images to edit (or vary): DALL·E 2 takes one square PNG under 4 MB; the GPT image
-    models up to 16 images. A mask is a PNG under 4 MB of the (first) image's size."""
+    """The images to edit (or vary): dall-e-2 takes one square PNG under 4 MB; the GPT image
+    models up to 16 PNG, WebP or JPEG files under 50 MB each. A mask is a PNG under 4 MB of
+    the first image's size (compared when that image is a PNG: only a PNG's size is read here)."""
+    family = image_family(model, {})
     if not images:
         raise fail("image", "no image given")
     if len(images) > IMAGE_EDIT_INPUTS:
         raise fail("image", f"{len(images)} images given; at most {IMAGE_EDIT_INPUTS} are allowed")
-    if model == "dall-e-2" and len(images) > 1:
+    if family == "dall-e-2" and len(images) > 1:
         raise fail("image", "dall-e-2 takes one image")
-    _, size, head = describe(images[0], argument="image")
-    if model == "dall-e-2":
-        dimensions: tuple[int, int] | None = check_square_png("image", size, head)
-    else:  # a GPT image model also takes JPEG and WebP, whose size is not read here
-        dimensions = png_dimensions(head) if head.startswith(PNG_SIGNATURE) and len(head) >= 24 else None
+    dimensions = [check_image_file(family, *describe(image, argument="image")) for image in images]
     if mask is not None:
         _, mask_size, mask_head = describe(mask, argument="mask")
         mask_dimensions = check_png("mask", mask_size, mask_head)
-        if dimensions is not None and mask_dimensions != dimensions:
+        if dimensions[0] is not None and mask_dimensions != dimensions[0]:
             raise fail("mask", f"is {mask_dimensions[0]}x{mask_dimensions[1]}; it must have the same size as image")
+
+
+def check_image_file(family: str | None, name: str, size_bytes: int, header: bytes) -> tuple[int, int] | None:
+    """One input image as its model takes it; its width and height when it is a PNG."""
+    if family == "dall-e-2":
+        return check_square_png("image", size_bytes, header)
+    kind = image_kind(header)
+    if family == GPT_IMAGE and kind not in GPT_IMAGE_INPUT_TYPES:
+        raise fail("image", f"{name or 'an image'} is not a PNG, WebP or JPEG file")
+    if family == GPT_IMAGE and size_bytes >= GPT_IMAGE_UPLOAD_LIMIT:
+        raise fail("image", f"{name or 'an image'} is {size_bytes} bytes; images must be smaller than 50 MB")
+    return png_dimensions(header) if kind == "png" and len(header) >= 24 else None
+
+
+def image_kind(header: bytes) -> str | None:
+    """``png``, ``jpg`` or ``webp`` from a file's first bytes; ``None`` for anything else."""
+    if header.startswith(PNG_SIGNATURE):
+        return "png"
+    if header.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    return "webp" if header[:4] == b"RIFF" and header[8:12] == b"WEBP" else None
 
 
 def png_dimensions(header: bytes) -> tuple[int, int]:
@@ -435,7 +543,7 @@ UPLOADS_PART_LIMIT = 64 * 1024 * 1024  # bytes one part of an Upload takes
 UPLOADS_PURPOSES = ("assistants", "batch", "fine-tune", "vision")  # CreateUploadRequest.purpose
 FILE_EXPIRY_SECONDS = (3600, 2_592_000)  # expires_after.seconds: an hour to 30 days
 FILE_EXPIRY_ANCHORS = ("created_at",)
-FILE_LIST_ORDERS = ("asc", "desc")
+LIST_ORDERS = ("asc", "desc")  # the order of every cursor-paged list
 
 
 def check_upload(purpose: Any, params: dict[str, Any]) -> None:
@@ -548,9 +656,109 @@ def _object(name: str, value: Any) -> dict[str, Any]:
 
 # -- moderation -------------------------------------------------------------------------
 
+MODERATION_PART_TYPES = ("image_url", "text")
+TEXT_MODERATION_MODELS = ("text-moderation-",)  # the legacy models: text only (OpenAI's moderation guide)
 
-def check_moderation(input: Any) -> None:  # noqa: A002
-    """Text, a list of texts, or a list of multi-modal parts (checked by the API itself)."""
+
+def check_moderation(input: Any, model: Any = None) -> None:  # noqa: A002
+    """Text, a list of texts, or a list of text and image parts (images for the omni models)."""
+    if model is not None:
+        require_id("model", model)
     multi_modal = isinstance(input, (list, tuple)) and input and all(isinstance(item, dict) for item in input)
     if not multi_modal:
         require_texts("input", input)
+        return
+    for index, part in enumerate(input):
+        check_moderation_part(f"input[{index}]", part, model)
+
+
+def check_moderation_part(where: str, part: dict[str, Any], model: str | None) -> None:
+    """``{"type": "text", "text": ...}`` or ``{"type": "image_url", "image_url": {"url": ...}}``."""
+    if part.get("type") is None:
+        raise fail(f"{where}.type", "is missing; expected 'text' or 'image_url'")
+    require_choice(f"{where}.type", part["type"], MODERATION_PART_TYPES)
+    if part["type"] == "text":
+        require_text(f"{where}.text", part.get("text"))
+        return
+    image = part.get("image_url")
+    require_text(f"{where}.image_url.url", image.get("url") if isinstance(image, dict) else None)
+    if model is not None and model.startswith(TEXT_MODERATION_MODELS):
+        raise fail(where, f"{model} classifies text only; an image needs an omni-moderation model")
+
+
+# -- responses and conversations -------------------------------------------------------
+
+RESPONSE_MIN_OUTPUT_TOKENS = 16  # CreateResponse.max_output_tokens: at least this
+CONVERSATION_ITEMS = 20  # items given to a conversation in one request
+SAFETY_IDENTIFIER_LENGTH = 64
+
+
+def check_response(model: Any, input: Any, params: dict[str, Any]) -> None:  # noqa: A002
+    """``POST /responses``: a model (unless a stored ``prompt`` names one), the input, the ranges."""
+    if model is not None or params.get("prompt") is None:
+        require_id("model", model)
+    if input is not None:
+        require_input_items("input", input)
+    for name in ("temperature", "top_p"):
+        require_range(name, params.get(name), *SAMPLING_RANGES[name])
+    require_range("max_output_tokens", params.get("max_output_tokens"), RESPONSE_MIN_OUTPUT_TOKENS, integer=True)
+    require_range("top_logprobs", params.get("top_logprobs"), 0, MAX_TOP_LOGPROBS, integer=True)
+    require_range("max_tool_calls", params.get("max_tool_calls"), 1, integer=True)
+    check_metadata("metadata", params.get("metadata"))
+    optional_text("safety_identifier", params.get("safety_identifier"), max_length=SAFETY_IDENTIFIER_LENGTH)
+    if params.get("conversation") is not None and params.get("previous_response_id") is not None:
+        raise fail("conversation", "cannot be combined with previous_response_id; give one of them")
+    if params.get("background") and params.get("store") is False:
+        raise fail("store", "a background response must be stored; leave store unset or True")
+    if params.get("background") and params.get("stream"):
+        raise fail("stream", "cannot be combined with background=True: a background response is waited for")
+    text = params.get("text")
+    if text is not None and not isinstance(text, dict):
+        raise fail("text", f"expected an object such as {{'format': {{'type': 'text'}}}}, got {type(text).__name__}")
+
+
+def require_input_items(name: str, value: Any) -> None:
+    """Text, or a non-empty list of input items (objects: messages, or items with a ``type``)."""
+    if isinstance(value, str):
+        require_text(name, value)
+        return
+    if not isinstance(value, (list, tuple)) or not value:
+        raise fail(name, "expected text or a non-empty list of input items")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not ("type" in item or "role" in item):
+            raise fail(f"{name}[{index}]", "expected an input item: an object with a 'role' or a 'type'")
+
+
+def check_conversation_items(name: str, items: Any, *, required: bool) -> None:
+    """Up to 20 input items at a time (``CreateConversationBody.items``, ``POST .../items``)."""
+    if items is None and not required:
+        return
+    require_input_items(name, items)
+    if isinstance(items, str):
+        raise fail(name, "expected a list of input items, not text")
+    if len(items) > CONVERSATION_ITEMS:
+        raise fail(name, f"has {len(items)} items; at most {CONVERSATION_ITEMS} are added at a time")
+
+
+# -- speech -----------------------------------------------------------------------------
+
+SPEECH_INPUT_LENGTH = 4096  # characters of text read aloud in one request
+SPEECH_INSTRUCTIONS_LENGTH = 4096
+SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+SPEECH_SPEED = (0.25, 4.0)
+FIXED_VOICE_MODELS = ("tts-1", "tts-1-hd")  # take no instructions and stream no events
+
+
+def check_speech(model: Any, input: Any, voice: Any, params: dict[str, Any]) -> None:  # noqa: A002
+    require_id("model", model)
+    require_text("input", input, max_length=SPEECH_INPUT_LENGTH)
+    if isinstance(voice, dict):
+        require_id("voice.id", voice.get("id"))
+    else:
+        require_id("voice", voice)
+    optional_text("instructions", params.get("instructions"), max_length=SPEECH_INSTRUCTIONS_LENGTH)
+    if params.get("instructions") is not None and model in FIXED_VOICE_MODELS:
+        raise fail("instructions", f"{model} takes no instructions; use gpt-4o-mini-tts")
+    require_choice("response_format", params.get("response_format"), SPEECH_FORMATS)
+    require_range("speed", params.get("speed"), *SPEECH_SPEED)
+    require_choice("stream_format", params.get("stream_format"), ("audio",))

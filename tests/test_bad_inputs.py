@@ -30,6 +30,7 @@ import pytest
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.operators import (
+    OpenAIAddConversationItemsOperator,
     OpenAIBatchOperator,
     OpenAIBulkRequestsOperator,
     OpenAICancelBatchOperator,
@@ -37,6 +38,7 @@ from airflow_provider_openai_adv.operators import (
     OpenAICheckFineTuneDataOperator,
     OpenAICreateChatCompletionOperator,
     OpenAICreateCompletionOperator,
+    OpenAICreateConversationOperator,
     OpenAICreateEditOperator,
     OpenAICreateEmbeddingsOperator,
     OpenAICreateFineTuneOperator,
@@ -44,8 +46,11 @@ from airflow_provider_openai_adv.operators import (
     OpenAICreateImageOperator,
     OpenAICreateImageVariationOperator,
     OpenAICreateModerationOperator,
+    OpenAICreateResponseOperator,
+    OpenAICreateSpeechOperator,
     OpenAICreateTranscriptionOperator,
     OpenAICreateTranslationOperator,
+    OpenAIDeleteConversationOperator,
     OpenAIDeleteFileOperator,
     OpenAIDeleteFineTunedModelOperator,
     OpenAIEvaluateModelOperator,
@@ -125,6 +130,12 @@ def fifo(name: str) -> Make:
 def unreadable(name: str, data: bytes) -> Make:
     """A file without read permission (root reads it anyway: those cases are skipped)."""
     return Make(lambda inputs: _made(inputs.folder / name, lambda path: (path.write_bytes(data), path.chmod(0))))
+
+
+def _sparse(path: str, size: int) -> str:
+    """The file at ``path`` grown to ``size`` bytes without writing them (a sparse file)."""
+    os.truncate(path, size)
+    return path
 
 
 def _made(path: Path, make: Callable[[Path], Any]) -> str:
@@ -207,6 +218,7 @@ FT = {"training_file": "file-abc123", "model": "gpt-4o-mini"}
 LEGACY_FT = {"training_file": "file-abc123", "model": "davinci", "legacy": True}
 GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
 HUGE_PNG = Make(lambda inputs: inputs.write("huge.png", encode_png(8, 8, seed=1) + bytes(4 * 1024 * 1024)))
+PNG_OF_50_MB = Make(lambda inputs: _sparse(inputs.write("huge.png", encode_png(8, 8, seed=1)), 50 * 1024 * 1024))
 SEVENTEEN_PNGS = Make(lambda inputs: [inputs.write(f"in-{i}.png", encode_png(16, 16, seed=i)) for i in range(17)])
 
 GPT_IMAGE = {"model": "gpt-image-1", "output_path": OUT}
@@ -219,6 +231,8 @@ BATCH = {
 }  # its answers are b64_json: they need a folder
 
 BULK = {key: value for key, value in BATCH.items() if key != "deferrable"}
+RESPONSE = {"model": "gpt-4o-mini", "input": "Hello"}
+SPEECH = {"input": "Hello", "voice": "coral", "output_path": OUT}
 
 # fmt: off
 CASES: list[Case] = [
@@ -320,6 +334,26 @@ CASES: list[Case] = [
         ("output_compression-negative", "output_compression", {**GPT_IMAGE, "output_compression": -1}),
         ("background-unknown", "background", {**GPT_IMAGE, "background": "green"}),
         ("gpt-image-url-answers", "response_format", {**GPT_IMAGE, "response_format": "url"}),
+        ("gpt-image-b64_json-asked-for", "response_format", {**GPT_IMAGE, "response_format": "b64_json"}),
+        ("gpt-image-1.5-free-size", "size", {**GPT_IMAGE, "model": "gpt-image-1.5", "size": "1536x864"}),
+        ("gpt-image-2-size-beyond-3840x2160", "size", {**GPT_IMAGE, "model": "gpt-image-2", "size": "4096x2304"}),
+        ("gpt-image-quality-hd", "quality", {**GPT_IMAGE, "quality": "hd"}),
+        ("dall-e-2-quality-high", "quality", {"model": "dall-e-2", "quality": "high"}),
+        ("default-model-quality-high", "quality", {"quality": "high"}),
+        ("gpt-image-style", "style", {**GPT_IMAGE, "style": "vivid"}),
+        ("dall-e-2-style", "style", {"model": "dall-e-2", "style": "natural"}),
+        ("dall-e-3-output_format", "output_format", {"model": "dall-e-3", "output_format": "png"}),
+        ("dall-e-3-background", "background", {"model": "dall-e-3", "background": "opaque"}),
+        ("dall-e-2-moderation", "moderation", {"model": "dall-e-2", "moderation": "low"}),
+        ("dall-e-2-output_compression", "output_compression", {"model": "dall-e-2", "output_compression": 50}),
+        ("moderation-unknown", "moderation", {**GPT_IMAGE, "moderation": "strict"}),
+        ("transparent-jpeg", "background", {**GPT_IMAGE, "background": "transparent", "output_format": "jpeg"}),
+        ("output_compression-of-a-png", "output_compression", {**GPT_IMAGE, "output_compression": 80}),
+        ("stream", "stream", {**GPT_IMAGE, "extra_body": {"stream": True}}),
+        ("partial_images", "partial_images", {**GPT_IMAGE, "extra_body": {"partial_images": 2}}),
+        ("input_fidelity-of-a-generation", "input_fidelity", {**GPT_IMAGE, "extra_body": {"input_fidelity": "high"}}),
+        ("model-template-None", "model", {"model": NONE_VALUE}),
+        ("gpt-image-option-without-output_path", "output_path", {"output_format": "webp"}),
         ("dall-e-3-quality-unknown", "quality", {"model": "dall-e-3", "quality": "ultra"}),
         ("dall-e-3-style-unknown", "style", {"model": "dall-e-3", "style": "cartoon"}),
         ("response_format-unknown", "response_format", {"response_format": "svg"}),
@@ -353,6 +387,17 @@ CASES: list[Case] = [
         ("edit-prompt-1001-characters", "prompt", {"prompt": "x" * 1001}),
         ("edit-gpt-image-prompt-32001-characters", "prompt", {"model": "gpt-image-1", "prompt": "x" * 32001}),
         ("edit-n-above-10", "n", {"n": 11}),
+        ("edit-dall-e-3", "model", {"model": "dall-e-3"}),
+        ("edit-dall-e-2-output_format", "output_format", {"output_format": "webp"}),
+        ("edit-dall-e-2-input_fidelity", "input_fidelity", {"input_fidelity": "low"}),
+        ("edit-gpt-image-1-mini-input_fidelity", "input_fidelity",
+         {"model": "gpt-image-1-mini", "input_fidelity": "high"}),
+        ("edit-input_fidelity-unknown", "input_fidelity", {"model": "gpt-image-1", "input_fidelity": "max"}),
+        ("edit-gpt-image-size-of-dall-e-3", "size", {"model": "gpt-image-1", "size": "1792x1024"}),
+        ("edit-gpt-image-a-gif", "image", {"model": "gpt-image-1", "image": file("picture.gif", GIF)}),
+        ("edit-gpt-image-second-image-a-gif", "image",
+         {"model": "gpt-image-1", "image": [png(8, 8), file("b.gif", GIF)]}),
+        ("edit-gpt-image-50-MB", "image", {"model": "gpt-image-1", "image": PNG_OF_50_MB}),
         ("edit-output_path-an-existing-file", "output_path", {"output_path": TAKEN}),
     ),
     # -- images: variation --------------------------------------------------------------------
@@ -364,6 +409,9 @@ CASES: list[Case] = [
         ("variation-image-template-missing", "image", {"image": NO_VALUE}),
         ("variation-image-a-folder", "image", {"image": directory("folder.png")}),
         ("variation-n-above-10", "n", {"n": 11}),
+        ("variation-gpt-image", "model", {"model": "gpt-image-1"}),
+        ("variation-dall-e-3", "model", {"model": "dall-e-3"}),
+        ("variation-output_format", "output_format", {"extra_body": {"output_format": "png"}}),
         ("variation-size-of-dall-e-3", "size", {"size": "1792x1024"}),
         ("variation-output_path-empty", "output_path", {"output_path": ""}),
         ("variation-output_path-an-existing-file", "output_path", {"output_path": TAKEN}),
@@ -535,6 +583,14 @@ CASES: list[Case] = [
         ("input-list-with-empty", "input[1]", {"input": ["fine", ""]}),
         ("input-template-missing", "input", {"input": NO_VALUE}),
         ("input-missing", "input", {"input": None}),
+        ("part-without-type", "input[0].type", {"input": [{"text": "hi"}]}),
+        ("part-unknown-type", "input[0].type", {"input": [{"type": "audio", "audio": "..."}]}),
+        ("text-part-without-text", "input[0].text", {"input": [{"type": "text"}]}),
+        ("image-part-without-url", "input[0].image_url.url", {"input": [{"type": "image_url", "image_url": {}}]}),
+        ("image-for-a-text-moderation-model", "input[0]",
+         {"input": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}],
+          "model": "text-moderation-latest"}),
+        ("model-template-None", "model", {"input": "hi", "model": NONE_VALUE}),
     ),
     # -- engines --------------------------------------------------------------------------------
     *id_cases("engines", "retrieve", OpenAIRetrieveEngineOperator, "engine_id"),
@@ -604,6 +660,61 @@ CASES: list[Case] = [
         ("requests_per_minute-zero", "requests_per_minute", {"requests_per_minute": 0}),
         ("tokens_per_minute-fraction", "tokens_per_minute", {"tokens_per_minute": 1.5}),
         ("max_retries-negative", "max_retries", {"max_retries": -1}),
+    ),
+    # -- responses and conversations ------------------------------------------------------------
+    *cases(
+        "responses", OpenAICreateResponseOperator, RESPONSE,
+        ("model-missing", "model", {"model": None}),
+        ("model-template-None", "model", {"model": NONE_VALUE}),
+        ("input-empty", "input", {"input": ""}),
+        ("input-empty-list", "input", {"input": []}),
+        ("input-item-not-an-item", "input[1]", {"input": [{"role": "user", "content": "hi"}, "hi"]}),
+        ("max_output_tokens-below-16", "max_output_tokens", {"max_output_tokens": 15}),
+        ("temperature-above-2", "temperature", {"temperature": 2.1}),
+        ("top_logprobs-above-20", "top_logprobs", {"top_logprobs": 21}),
+        ("metadata-17-pairs", "metadata", {"metadata": METADATA_17}),
+        ("safety_identifier-too-long", "safety_identifier", {"safety_identifier": "x" * 65}),
+        ("conversation-and-previous-response", "conversation", {"conversation": "conv_1",
+                                                                "previous_response_id": "resp_1"}),
+        ("background-not-stored", "store", {"background": True, "store": False}),
+        ("background-streamed", "stream", {"background": True, "stream": True}),
+        ("text_format-not-a-schema", "text_format", {"text_format": "Ticket"}),
+        ("text_format-invalid-schema", "text_format", {"text_format": {"type": "objekt"}}),
+        ("text_format-and-text-format", "text_format", {"text_format": {"type": "object"},
+                                                         "text": {"format": {"type": "text"}}}),
+        ("poll_interval-zero", "poll_interval", {"background": True, "poll_interval": 0}),
+    ),
+    *cases(
+        "conversations", OpenAICreateConversationOperator, {},
+        ("items-21", "items", {"items": [{"role": "user", "content": "hi"}] * 21}),
+        ("items-text", "items", {"items": "hi"}),
+        ("metadata-17-pairs", "metadata", {"metadata": METADATA_17}),
+    ),
+    *cases(
+        "conversations", OpenAIAddConversationItemsOperator, {"conversation_id": "conv_1"},
+        ("add-items-empty", "items", {"items": []}),
+        ("add-items-21", "items", {"items": [{"role": "user", "content": "hi"}] * 21}),
+    ),
+    *id_cases("conversations", "add", OpenAIAddConversationItemsOperator, "conversation_id",
+              {"items": [{"role": "user", "content": "hi"}]}),
+    *id_cases("conversations", "delete", OpenAIDeleteConversationOperator, "conversation_id"),
+    *cases(
+        "conversations", "retrieve_conversation_item", {"conversation_id": "conv_1"},
+        ("hook-item-dot-dot", "item_id", {"item_id": ".."}),
+    ),
+    # -- speech -----------------------------------------------------------------------------------
+    *cases(
+        "speech", OpenAICreateSpeechOperator, SPEECH,
+        ("input-empty", "input", {"input": ""}),
+        ("input-over-4096", "input", {"input": "a" * 4097}),
+        ("voice-empty", "voice", {"voice": ""}),
+        ("voice-custom-without-id", "voice.id", {"voice": {"name": "mine"}}),
+        ("instructions-for-tts-1", "instructions", {"model": "tts-1", "instructions": "Whisper."}),
+        ("response_format-ogg", "response_format", {"response_format": "ogg"}),
+        ("speed-above-4", "speed", {"speed": 4.5}),
+        ("stream_format-sse", "stream_format", {"stream_format": "sse"}),
+        ("output_path-missing", "output_path", {"output_path": None}),
+        ("output_path-an-existing-file", "output_path", {"output_path": TAKEN}),
     ),
     # -- the evaluation -------------------------------------------------------------------------
     *cases(
@@ -703,7 +814,8 @@ def test_the_catalogue_covers_every_family_and_operator():
     families = {case.family for case in CASES}
     assert families == {
         "models", "completions", "chat", "edits", "images", "embeddings", "audio", "files", "fine-tunes",
-        "moderations", "engines", "training-data", "evaluation", "batches", "bulk",
+        "moderations", "engines", "training-data", "evaluation", "batches", "bulk", "responses", "conversations",
+        "speech",
     }  # fmt: skip
     assert len(CASES) >= 60
     assert len({case.id for case in CASES}) == len(CASES)

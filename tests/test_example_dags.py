@@ -21,7 +21,8 @@ def dag_bag():
 def test_the_dag_folder_imports_without_errors(dag_bag):
     assert dag_bag.import_errors == {}
     assert set(dag_bag.dags) == {
-        "openai_adv_quickstart", "openai_adv_actions", "openai_adv_fine_tune_pipeline", "openai_adv_batch_embeddings"
+        "openai_adv_quickstart", "openai_adv_actions", "openai_adv_fine_tune_pipeline", "openai_adv_batch_embeddings",
+        "openai_adv_ticket_triage",
     }  # fmt: skip
 
 
@@ -113,3 +114,32 @@ def test_the_batch_embeddings_dag_joins_a_vector_to_every_product(airflow_db, op
             )
         ]
     assert len(related) == 20 and all(len(nearest) == 2 for nearest in related.values())
+
+
+def test_the_ticket_triage_dag_types_every_ticket_and_branches_on_the_urgent_ones(
+    airflow_db, openai_emulator, dag_bag, tmp_path
+):
+    import json
+
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    from tests.conftest import EXAMPLE_DAGS
+
+    dag = dag_bag.get_dag("openai_adv_ticket_triage")
+    run = dag.test(run_conf={"output_dir": str(tmp_path)})
+    assert run.state == DagRunState.SUCCESS
+    label_model = dag_bag.dags["openai_adv_ticket_triage"].get_task("classify").text_format
+    (output,) = tmp_path.rglob("labels.jsonl")
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    tickets = [json.loads(line)["id"] for line in (EXAMPLE_DAGS / "data" / "support_tickets.jsonl").open()]
+    assert [row["id"] for row in rows] == tickets
+    assert all(row["status"] == "succeeded" and label_model.model_validate(row["parsed"]) for row in rows)
+    sent = [entry.json() for entry in openai_emulator.requests if entry.path == "/v1/responses"]
+    assert sent[0]["text"]["format"]["name"] == "TicketLabel" and sent[0]["text"]["format"]["strict"] is True
+    urgent = any(row["parsed"]["urgency"] == "high" for row in rows)
+    with create_session() as session:
+        states = {ti.task_id: str(ti.state) for ti in session.query(TaskInstance).filter_by(run_id=run.run_id)}
+    assert (states["escalate"], states["digest"]) == (("success", "skipped") if urgent else ("skipped", "success"))
+    assert len(sent) == len(tickets) + int(urgent)  # one request per ticket, and the note when escalated

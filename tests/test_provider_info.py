@@ -100,3 +100,11 @@ def test_every_module_named_in_provider_info_imports():
     for link in info["extra-links"]:
         module, name = link.rsplit(".", 1)
         assert getattr(importlib.import_module(module), name)().name == "OpenAI fine-tuning job"
+
+
+def test_every_operator_module_is_named_in_provider_info():
+    from airflow_provider_openai_adv import operators
+
+    (entry,) = get_provider_info()["operators"]
+    named = {module.rsplit(".", 1)[1] for module in entry["python-modules"]}
+    assert named == set(operators._MODULES)

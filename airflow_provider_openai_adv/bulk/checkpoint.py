@@ -196,7 +196,7 @@ def _remove_remote_folder(folder: Any) -> None:
 
 
 def fingerprint(rows: RowSource, template: RequestTemplate) -> str:
-    """What makes two runs the same job: the input, how it is read, the endpoint, the body."""
+    """What makes two runs the same job: the input, how it is read, the requests made of it."""
     source = rows.source if isinstance(rows.source, (list, tuple)) else str(rows.source)
-    what = [template.endpoint, template.body, source, rows.input_format, list(rows.columns or []), rows.id_column]
+    what = [*template.identity(), source, rows.input_format, list(rows.columns or []), rows.id_column]
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()

@@ -677,7 +677,7 @@ class BulkJob:
         failures = staging / "failures.jsonl"
         index = _index(staging / "index", ([failures] if failures.exists() else []) + self.checkpoint.files())
         try:
-            with ResultWriter(self.output_path, self.output_format) as writer:
+            with ResultWriter(self.output_path, self.output_format, parse=self.template.parser) as writer:
                 for row, result in results_in_order(iter(self.rows), index):
                     writer.write(row, result)
         finally:

@@ -19,8 +19,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class Result:
     status: str
     response: Any = None  # the answer's body, when the request succeeded
     error: Any = None  # OpenAI's error object (or the batch's), when it did not
+    parsed: Any = None  # the answer's validated value, when a schema was asked for
 
     @classmethod
     def of(cls, line: dict[str, Any]) -> Result:
@@ -154,8 +155,11 @@ class ResultWriter:
     copied) to ``destination`` only when complete: a failed task leaves no partial output.
     """
 
-    def __init__(self, destination: Any, output_format: str | None = None) -> None:
+    def __init__(
+        self, destination: Any, output_format: str | None = None, parse: Callable[[Any], Any] | None = None
+    ) -> None:
         self.destination = destination
+        self.parse = parse
         self.format = output_format or format_of(destination)
         self.staging = Path(tempfile.mkdtemp(prefix="openai-adv-results-"))
         self.local = self.staging / "results"
@@ -170,13 +174,18 @@ class ResultWriter:
         return self
 
     def write(self, row: Row, result: Result) -> None:
+        if self.parse is not None:
+            result = _parsed(result, self.parse)
         self.summary.count(row, result)
         record = {**row.values, "custom_id": row.custom_id, "status": result.status}
+        parts = {"response": result.response, "error": result.error}
+        if self.parse is not None:
+            parts["parsed"] = result.parsed
         if self.format == "jsonl":
-            record.update(response=result.response, error=result.error)
+            record.update(parts)
             self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
-        record.update(response=_json_or_none(result.response), error=_json_or_none(result.error))
+        record.update({name: _json_or_none(value) for name, value in parts.items()})
         self._records.append(record)
         if len(self._records) >= PARQUET_ROWS:
             self._flush_parquet()
@@ -207,6 +216,19 @@ class ResultWriter:
             table = pa.Table.from_pylist(self._records, schema=self._parquet.schema)
         self._parquet.write_table(table)
         self._records = []
+
+
+def _parsed(result: Result, parse: Callable[[Any], Any]) -> Result:
+    """A succeeded result with its validated value, or failed when the answer does not fit."""
+    from airflow_provider_openai_adv.structured import StructuredOutputError
+
+    if result.status != SUCCEEDED:
+        return result
+    try:
+        return replace(result, parsed=parse(result.response))
+    except StructuredOutputError as error:
+        problem = {"type": "structured_output", "message": str(error), "field": error.field}
+        return Result(FAILED, response=result.response, error=problem)
 
 
 def _json_or_none(value: Any) -> str | None:

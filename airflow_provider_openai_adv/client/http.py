@@ -357,8 +357,11 @@ class OpenAIClient:
 
     # -- files ---------------------------------------------------------------------------
 
-    def download(self, template: str, /, destination: str | os.PathLike[str] | IO[bytes], **ids: Any) -> int:
-        """Stream a GET body to ``destination``; return the number of bytes written.
+    def download(
+        self, template: str, /, destination: str | os.PathLike[str] | IO[bytes], *, json: Any = None, **ids: Any
+    ) -> int:
+        """Stream a GET body — or, with ``json``, the body of that POST — to ``destination``;
+        return the number of bytes written.
 
         A local path is written through a temporary file beside it, renamed into place
         only when complete, so a failed download leaves nothing half-written (and the
@@ -366,7 +369,7 @@ class OpenAIClient:
         transfer is retried from the start. A file object receives the bytes as they
         come (only sending the request is retried then).
         """
-        return self._download(self.url(template, ids), destination, self.session)
+        return self._download(self.url(template, ids), destination, self.session, json=json)
 
     def download_url(self, url: str, destination: str | os.PathLike[str] | IO[bytes]) -> int:
         """Like :meth:`download`, for a pre-signed URL (a generated image, say).
@@ -375,11 +378,20 @@ class OpenAIClient:
         """
         return self._download(url, destination, self.anonymous_session)
 
-    def _download(self, url: str, destination: str | os.PathLike[str] | IO[bytes], session: requests.Session) -> int:
-        def send() -> APIResponse:
-            return self._send_once("GET", url, stream=True, session=session)
+    def _download(
+        self,
+        url: str,
+        destination: str | os.PathLike[str] | IO[bytes],
+        session: requests.Session,
+        *,
+        json: Any = None,
+    ) -> int:
+        method = "GET" if json is None else "POST"
 
-        description = f"GET {url} (download)"
+        def send() -> APIResponse:
+            return self._send_once(method, url, json=_without_none(json), stream=True, session=session)
+
+        description = f"{method} {url} (download)"
         if not isinstance(destination, (str, os.PathLike)):
             with self.retry_policy.call(send, description=description) as response:
                 return self._copy_body(response, destination)

@@ -209,14 +209,29 @@ class OpenAIAdvHook(BaseHook):
         **params: Any,
     ) -> dict[str, Any]:
         """``POST /chat/completions``; with ``stream=True`` the answer is streamed and
-        assembled, ``on_delta(choice_index, text)`` seeing each piece as it arrives."""
+        assembled, ``on_delta(choice_index, text)`` seeing each piece as it arrives.
+
+        ``response_format`` may be a Pydantic model class or a JSON schema (or the API's
+        own ``json_schema`` format): each choice's message then holds ``parsed``, the answer
+        validated against it (``structured.py``); an answer that does not fit raises
+        ``StructuredOutputError`` naming the field.
+        """
+        schema = _chat_schema(params.get("response_format"))
+        if schema is not None:
+            params["response_format"] = schema.chat_format()
         check.check_chat(model, messages, params)
         body = {"model": model, "messages": messages, **params}
-        if not stream:
-            return self.client.post("chat/completions", body)
-        from airflow_provider_openai_adv.hooks.streaming import assemble_chat_completion
+        if stream:
+            from airflow_provider_openai_adv.hooks.streaming import assemble_chat_completion
 
-        return assemble_chat_completion(self._stream("chat/completions", body), on_delta)
+            completion = assemble_chat_completion(self._stream("chat/completions", body), on_delta)
+        else:
+            completion = self.client.post("chat/completions", body)
+        if schema is None:
+            return completion
+        from airflow_provider_openai_adv.answers import parse_chat
+
+        return parse_chat(completion, schema)
 
     def stream_chat_completion(
         self, *, model: str, messages: list[dict[str, Any]], **params: Any
@@ -247,6 +262,126 @@ class OpenAIAdvHook(BaseHook):
         completion = self.create_chat_completion(model=model, messages=old.edit_messages(instruction, input), **params)
         return old.edit_from_chat(completion)
 
+    # -- responses and conversations ------------------------------------------------------
+
+    def create_response(
+        self,
+        *,
+        model: str | None = None,
+        input: Any = None,  # noqa: A002
+        text_format: Any = None,
+        stream: bool = False,
+        on_delta: OnDelta | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """``POST /responses``; the answer with ``output_text``, its text joined.
+
+        ``text_format`` (a Pydantic model class or a JSON schema) becomes ``text.format``,
+        and a completed response then holds ``output_parsed``, its text validated against
+        it. ``stream=True`` streams the events, ``on_delta(output_index, text)`` seeing each
+        piece of text, and returns the response the stream ends with. A ``background``
+        response comes back queued: wait on it with :attr:`response_kind`.
+        """
+        from airflow_provider_openai_adv.answers import parse_response, with_output_text
+        from airflow_provider_openai_adv.structured import output_schema
+
+        check.check_response(model, input, {**params, "stream": stream})
+        schema = output_schema(text_format, argument="text_format")
+        if schema is not None:
+            if isinstance(params.get("text"), dict) and params["text"].get("format") is not None:
+                raise check.fail("text_format", "give either text_format or text={'format': ...}, not both")
+            params["text"] = {**(params.get("text") or {}), "format": schema.responses_format()}
+        body = {"model": model, "input": input, **params}
+        if stream:
+            from airflow_provider_openai_adv.hooks.streaming import assemble_response
+
+            events = self.client.stream_events("responses", {**body, "stream": True}, expect_done=False)
+            response = assemble_response(events, on_delta)
+        else:
+            response = self.client.post("responses", body, safe_to_repeat=not params.get("background"))
+        response = with_output_text(response)
+        return response if schema is None else parse_response(response, schema)
+
+    def retrieve_response(self, response_id: str) -> dict[str, Any]:
+        """``GET /responses/{response_id}`` (a stored response), with ``output_text``."""
+        from airflow_provider_openai_adv.answers import with_output_text
+
+        return with_output_text(self.client.get("responses/{response_id}", response_id=response_id))
+
+    def delete_response(self, response_id: str) -> dict[str, Any]:
+        """``DELETE /responses/{response_id}``."""
+        return self.client.delete("responses/{response_id}", response_id=response_id)
+
+    def cancel_response(self, response_id: str) -> dict[str, Any]:
+        """``POST /responses/{response_id}/cancel``: stop a background response."""
+        return self.client.post("responses/{response_id}/cancel", response_id=response_id)
+
+    def list_response_input_items(
+        self, response_id: str, *, order: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET /responses/{response_id}/input_items``: every input item (all pages), or the first ``limit``."""
+        check.require_choice("order", order, check.LIST_ORDERS)
+        template = "responses/{response_id}/input_items"
+        return list(self.client.paginate(template, {"order": order}, limit=limit, response_id=response_id))
+
+    @property
+    def response_kind(self) -> JobKind:
+        """A background response as the wait engine sees it."""
+        from airflow_provider_openai_adv.jobs.responses import RESPONSE
+
+        return RESPONSE
+
+    def create_conversation(
+        self, *, items: list[dict[str, Any]] | None = None, metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """``POST /conversations``, with up to 20 first items."""
+        check.check_conversation_items("items", items, required=False)
+        check.check_metadata("metadata", metadata)
+        return self.client.post("conversations", {"items": items, "metadata": metadata}, safe_to_repeat=False)
+
+    def retrieve_conversation(self, conversation_id: str) -> dict[str, Any]:
+        """``GET /conversations/{conversation_id}``."""
+        return self.client.get("conversations/{conversation_id}", conversation_id=conversation_id)
+
+    def update_conversation(self, conversation_id: str, *, metadata: dict[str, str]) -> dict[str, Any]:
+        """``POST /conversations/{conversation_id}``: replace its metadata."""
+        check.check_metadata("metadata", metadata)
+        template = "conversations/{conversation_id}"
+        return self.client.post(template, {"metadata": metadata}, conversation_id=conversation_id)
+
+    def delete_conversation(self, conversation_id: str) -> dict[str, Any]:
+        """``DELETE /conversations/{conversation_id}`` (its items go with it)."""
+        return self.client.delete("conversations/{conversation_id}", conversation_id=conversation_id)
+
+    def create_conversation_items(self, conversation_id: str, *, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``POST /conversations/{conversation_id}/items``: add up to 20 items; the items added.
+
+        Not repeated after a failure that may have reached the server: the items would be
+        added twice.
+        """
+        check.check_conversation_items("items", items, required=True)
+        template = "conversations/{conversation_id}/items"
+        added = self.client.post(template, {"items": items}, safe_to_repeat=False, conversation_id=conversation_id)
+        return added.get("data", [])
+
+    def list_conversation_items(
+        self, conversation_id: str, *, order: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET /conversations/{conversation_id}/items``: every item (all pages), or the first ``limit``."""
+        check.require_choice("order", order, check.LIST_ORDERS)
+        template = "conversations/{conversation_id}/items"
+        return list(self.client.paginate(template, {"order": order}, limit=limit, conversation_id=conversation_id))
+
+    def retrieve_conversation_item(self, conversation_id: str, item_id: str) -> dict[str, Any]:
+        """``GET /conversations/{conversation_id}/items/{item_id}``."""
+        template = "conversations/{conversation_id}/items/{item_id}"
+        return self.client.get(template, conversation_id=conversation_id, item_id=item_id)
+
+    def delete_conversation_item(self, conversation_id: str, item_id: str) -> dict[str, Any]:
+        """``DELETE /conversations/{conversation_id}/items/{item_id}``; the conversation."""
+        template = "conversations/{conversation_id}/items/{item_id}"
+        return self.client.delete(template, conversation_id=conversation_id, item_id=item_id)
+
     # -- images ---------------------------------------------------------------------------
 
     def create_image(self, *, prompt: str, model: str | None = None, **params: Any) -> dict[str, Any]:
@@ -265,7 +400,7 @@ class OpenAIAdvHook(BaseHook):
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
         model = model or IMAGE_EDIT_MODEL
-        check.check_image_request(model, prompt, params)
+        check.check_image_request(model, prompt, params, action="edits")
         images = image if isinstance(image, (list, tuple)) else [image]
         check.check_image_inputs(model, images, mask, describe=describe_source)
         field = "image[]" if len(images) > 1 else "image"
@@ -278,7 +413,7 @@ class OpenAIAdvHook(BaseHook):
         """``POST /images/variations`` (multipart; DALL·E 2): variations of a square PNG."""
         from airflow_provider_openai_adv.hooks.storage import describe_source, file_part
 
-        check.check_image_request(model, None, params)
+        check.check_image_request(model, None, params, action="variations")
         check.check_image_inputs("dall-e-2", [image], None, describe=describe_source)
         part = file_part("image", image, argument="image")
         return self.client.upload("images/variations", {"model": model, **params}, [part])
@@ -311,6 +446,26 @@ class OpenAIAdvHook(BaseHook):
     def create_translation(self, *, file: Any, model: str = "whisper-1", **params: Any) -> dict[str, Any] | str:
         """``POST /audio/translations``: speech in any supported language to English text."""
         return self._audio("audio/translations", file, model, params, formats=check.AUDIO_FORMATS)
+
+    def create_speech(
+        self,
+        *,
+        model: str,
+        input: str,
+        voice: str | dict[str, str],
+        output_path: Any,
+        **params: Any,  # noqa: A002
+    ) -> str:
+        """``POST /audio/speech``: ``input`` read aloud, streamed to ``output_path`` (a local
+        path or an object-storage URI, written whole or not at all); the path."""
+        from airflow_provider_openai_adv.hooks.storage import check_output_file, open_for_writing
+
+        check.check_speech(model, input, voice, params)
+        check_output_file(output_path)
+        body = {"model": model, "input": input, "voice": voice, **params}
+        with open_for_writing(output_path) as destination:
+            self.client.download("audio/speech", destination, json=body)
+        return str(output_path)
 
     def _audio(
         self, template: str, file: Any, model: str, params: dict[str, Any], *, formats: tuple[str, ...]
@@ -441,7 +596,7 @@ class OpenAIAdvHook(BaseHook):
         self, *, purpose: str | None = None, order: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """``GET /files``: every file (all pages), or the first ``limit``."""
-        check.require_choice("order", order, check.FILE_LIST_ORDERS)
+        check.require_choice("order", order, check.LIST_ORDERS)
         return list(self.client.paginate("files", {"purpose": purpose, "order": order}, limit=limit))
 
     def retrieve_file(self, file_id: str) -> dict[str, Any]:
@@ -568,7 +723,7 @@ class OpenAIAdvHook(BaseHook):
 
     def create_moderation(self, *, input: Any, model: str | None = None) -> dict[str, Any]:  # noqa: A002
         """``POST /moderations``: text (or text and images) checked against the usage policies."""
-        check.check_moderation(input)
+        check.check_moderation(input, model)
         return self.client.post("moderations", {"input": input, "model": model})
 
     # -- engines --------------------------------------------------------------------------
@@ -584,3 +739,12 @@ class OpenAIAdvHook(BaseHook):
         from airflow_provider_openai_adv.hooks.legacy import engine_from_model
 
         return engine_from_model(self.client.get("models/{engine_id}", engine_id=engine_id))
+
+
+def _chat_schema(response_format: Any) -> Any:
+    """The :class:`~airflow_provider_openai_adv.structured.OutputSchema` a chat
+    ``response_format`` asks for; ``None`` for plain text, JSON mode, or anything else
+    (which ``check_chat`` then refuses by name)."""
+    from airflow_provider_openai_adv.structured import asks_for_schema, output_schema
+
+    return output_schema(response_format, argument="response_format") if asks_for_schema(response_format) else None

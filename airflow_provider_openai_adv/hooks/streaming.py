@@ -1,4 +1,5 @@
-"""Turn a stream of (chat) completion chunks back into one completion.
+"""Turn a stream of (chat) completion chunks back into one completion, and a stream of
+response events into the response.
 
 A streamed answer arrives as deltas; DAG authors want what a non-streamed call
 returns: choices with whole messages, the finish reasons, and the usage.
@@ -48,6 +49,29 @@ def assemble_completion(chunks: Iterable[dict[str, Any]], on_delta: OnDelta | No
                 on_delta(choice["index"], text)
 
     return _assemble(chunks, "text_completion", new_choice, merge)
+
+
+RESPONSE_ENDS = ("response.completed", "response.incomplete", "response.failed")
+MAX_OUTPUT_ITEMS = 10_000  # output items one streamed response may number
+
+
+def assemble_response(events: Iterable[dict[str, Any]], on_delta: OnDelta | None = None) -> dict[str, Any]:
+    """The response a stream of ``/responses`` events ends with; ``on_delta(output_index,
+    text)`` sees each piece of text as it arrives. A stream that ends without its final
+    event (``response.completed``, ``.incomplete`` or ``.failed``) raises ``StreamError``."""
+    for event in events:
+        event = _object(event, "event")
+        kind = event.get("type")
+        if kind == "response.output_text.delta" and on_delta is not None:
+            text = _text(event.get("delta"), "text delta")
+            if text:
+                on_delta(_index(event.get("output_index", 0), "output index", MAX_OUTPUT_ITEMS), text)
+        elif kind in RESPONSE_ENDS:
+            response = _object(event.get("response"), "response")
+            if not response:
+                raise StreamError(f"the stream's {kind} event carries no response")
+            return response
+    raise StreamError("the stream ended before the response did (no response.completed event)")
 
 
 def _assemble(
@@ -129,8 +153,8 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
-def _index(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_CHOICES:
+def _index(value: Any, what: str, limit: int = MAX_CHOICES) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < limit:
         raise StreamError(f"the stream sent a {what} that is not a small whole number: {_shape(value)}")
     return value
 

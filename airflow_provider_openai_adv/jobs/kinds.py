@@ -117,6 +117,7 @@ KIND_MODULES = {
     "fine_tune": "airflow_provider_openai_adv.jobs.fine_tuning",
     "legacy_fine_tune": "airflow_provider_openai_adv.jobs.fine_tuning",
     "batch": "airflow_provider_openai_adv.jobs.batches",
+    "response": "airflow_provider_openai_adv.jobs.responses",
 }
 
 

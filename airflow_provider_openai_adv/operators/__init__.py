@@ -42,6 +42,13 @@ _MORE = {
         "OpenAIListBatchesOperator",
     ),
     "bulk": ("OpenAIBulkRequestsOperator",),
+    "responses": (
+        "OpenAICreateResponseOperator",
+        "OpenAICreateConversationOperator",
+        "OpenAIAddConversationItemsOperator",
+        "OpenAIDeleteConversationOperator",
+    ),
+    "speech": ("OpenAICreateSpeechOperator",),
     "training_data": ("OpenAICheckFineTuneDataOperator",),
     "evaluation": ("OpenAIEvaluateModelOperator",),
 }

@@ -125,6 +125,7 @@ class OpenAIAdvBaseOperator(FailsFast, BaseOperator):
     """
 
     hook_method: Callable[..., Any] | None = None  # the OpenAIAdvHook method of the action
+    task_settings: tuple[str, ...] = ()  # parameters of an action's class that are not sent to the API
     templated: tuple[str, ...] = ("conn_id",)  # parameters rendered with Jinja, this class's own
     api_parameters: tuple[str, ...] = ()  # derived: the parameters passed to hook_method
     template_fields: Sequence[str] = ("conn_id",)  # derived from ``templated`` along the class tree
@@ -200,7 +201,7 @@ def _api_parameters(cls: type) -> tuple[str, ...]:
     settings — ``conn_id``, ``output_path``, ``legacy``, how to wait; everything an
     action's operator adds to them is a parameter of its API call.
     """
-    settings = {"extra_body"}
+    settings = {"extra_body", *(name for klass in cls.__mro__ for name in vars(klass).get("task_settings", ()))}
     for klass in cls.__mro__[1:]:
         if issubclass(klass, BaseOperator) and klass.__dict__.get("__init__") and not _action(klass):
             settings.update(keyword_parameters(klass.__dict__["__init__"]))
@@ -229,8 +230,9 @@ class DeltaLog:
 
     WIDTH = 100
 
-    def __init__(self, log: Any) -> None:
+    def __init__(self, log: Any, label: str = "choice") -> None:
         self.log = log
+        self.label = label  # what the index counts: a completion's choices, a response's output items
         self.pending: dict[int, str] = {}
 
     def __call__(self, index: int, text: str) -> None:
@@ -251,7 +253,23 @@ class DeltaLog:
         self.pending.clear()
 
     def _emit(self, index: int, line: str) -> None:
-        self.log.info("[stream choice %d] %s", index, line)
+        self.log.info("[stream %s %d] %s", self.label, index, line)
+
+
+class StreamingOperator(OpenAIAdvBaseOperator):
+    """With ``stream=True`` the text is written to the task log as it arrives, and the
+    assembled answer goes to XCom as if it had not been streamed."""
+
+    stream_label = "choice"  # what the streamed pieces' index counts
+
+    def call_api(self, arguments: dict[str, Any]) -> Any:
+        if not arguments.get("stream"):
+            return super().call_api(arguments)
+        delta_log = DeltaLog(self.log, self.stream_label)
+        try:
+            return super().call_api({**arguments, "on_delta": delta_log})
+        finally:
+            delta_log.flush()
 
 
 class OpenAIAdvOutputOperator(OpenAIAdvBaseOperator):

@@ -67,6 +67,11 @@ class OpenAIBatchOperator(RowsToResults, JobWaiter, OpenAIAdvBaseOperator):
     (``succeeded``, ``failed``, ``expired``, ``missing``), ``response`` (the answer's body)
     and ``error``. XCom holds the path, the counts and the summed usage.
 
+    **Typed answers.** ``text_format`` (a Pydantic model class or a JSON schema; chat and
+    responses only) is asked for in every request line, and each answer is validated against
+    it: the record's ``parsed`` holds the value, and an answer that does not fit fails its
+    row, the error naming the field.
+
     **Outcomes.** A completed batch whose failed rows exceed ``max_failed_fraction`` (default
     0) fails the task after writing the output, naming the count and a few errors; an
     expired batch keeps what finished and, with ``resubmit_expired=True``, sends the rest in
@@ -83,6 +88,7 @@ class OpenAIBatchOperator(RowsToResults, JobWaiter, OpenAIAdvBaseOperator):
         endpoint: str,
         body: dict[str, Any],
         output_path: str,
+        text_format: Any = None,
         columns: list[str] | None = None,
         id_column: str | None = None,
         input_format: str | None = None,
@@ -277,7 +283,7 @@ class OpenAIBatchOperator(RowsToResults, JobWaiter, OpenAIAdvBaseOperator):
     def write(self, index: ResultIndex) -> Summary:
         from airflow_provider_openai_adv.bulk.results import ResultWriter, results_in_order
 
-        with ResultWriter(self.output_path, self.output_format) as writer:
+        with ResultWriter(self.output_path, self.output_format, parse=self.template.parser) as writer:
             for row, result in results_in_order(iter(self.rows), index):
                 writer.write(row, result)
         self.log.info("Wrote %d results to %s: %s", writer.summary.total, self.output_path, writer.summary.counts)

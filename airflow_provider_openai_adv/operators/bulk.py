@@ -64,6 +64,11 @@ class OpenAIBulkRequestsOperator(RowsToResults, OpenAIAdvBaseOperator):
     (default 0) fail the task after the output is written, naming a few errors. A 401, 403,
     404 or an exhausted quota fails the task at once (they would refuse every row).
 
+    **Typed answers.** ``text_format`` (a Pydantic model class or a JSON schema; chat and
+    responses only) is asked for in every request, and each answer is validated against it:
+    the record's ``parsed`` holds the value, and an answer that does not fit fails its row,
+    the error naming the field.
+
     Progress goes to the task log every 30 s: rows done of all, rows per second, the last
     minute's requests and tokens against the limits, and the estimated time left.
     """
@@ -77,6 +82,7 @@ class OpenAIBulkRequestsOperator(RowsToResults, OpenAIAdvBaseOperator):
         endpoint: str,
         body: dict[str, Any],
         output_path: str,
+        text_format: Any = None,
         columns: list[str] | None = None,
         id_column: str | None = None,
         input_format: str | None = None,

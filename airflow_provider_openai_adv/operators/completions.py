@@ -5,29 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
-from airflow_provider_openai_adv.operators.base import DeltaLog, OpenAIAdvBaseOperator, RemovedActionOperator
+from airflow_provider_openai_adv.operators.base import RemovedActionOperator, StreamingOperator
 
 
-class _StreamingOperator(OpenAIAdvBaseOperator):
-    """With ``stream=True`` the text is written to the task log as it arrives, and the
-    assembled answer (message and usage) goes to XCom as if it had not been streamed."""
-
-    def call_api(self, arguments: dict[str, Any]) -> Any:
-        if not arguments.get("stream"):
-            return super().call_api(arguments)
-        delta_log = DeltaLog(self.log)
-        try:
-            return super().call_api({**arguments, "on_delta": delta_log})
-        finally:
-            delta_log.flush()
-
-
-class OpenAICreateChatCompletionOperator(_StreamingOperator):
+class OpenAICreateChatCompletionOperator(StreamingOperator):
     """Generate a chat answer (``POST /chat/completions``); XCom holds the completion.
 
     Every parameter of the endpoint is an argument; those left ``None`` are not sent.
     ``model`` and ``messages`` (and every text inside) are templated. ``extra_body``
     passes parameters newer than this operator.
+
+    ``response_format`` may be a Pydantic model class or a JSON schema: the answer is then
+    validated against it, and XCom holds the validated value (a list of them for ``n`` > 1)
+    instead of the completion; an answer that does not fit fails the task naming the field.
     """
 
     hook_method = OpenAIAdvHook.create_chat_completion
@@ -52,7 +42,7 @@ class OpenAICreateChatCompletionOperator(_StreamingOperator):
         logprobs: bool | None = None,
         top_logprobs: int | None = None,
         seed: int | None = None,
-        response_format: dict[str, Any] | None = None,
+        response_format: Any = None,
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
         parallel_tool_calls: bool | None = None,
@@ -73,8 +63,15 @@ class OpenAICreateChatCompletionOperator(_StreamingOperator):
     ) -> None:
         super().__init__(**kwargs)
 
+    def to_xcom(self, result: Any, context: Any) -> Any:
+        choices = result.get("choices") if isinstance(result, dict) else None
+        if not choices or not any("parsed" in choice.get("message", {}) for choice in choices):
+            return result
+        parsed = [choice["message"].get("parsed") for choice in choices]
+        return parsed[0] if len(parsed) == 1 else parsed
 
-class OpenAICreateCompletionOperator(_StreamingOperator):
+
+class OpenAICreateCompletionOperator(StreamingOperator):
     """Complete a prompt with an instruct model (``POST /completions``); XCom holds the completion.
 
     ``prompt`` may be text, a list of texts, or token arrays (templated).

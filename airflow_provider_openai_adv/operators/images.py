@@ -2,8 +2,15 @@
 
 Generated images are files, not XCom: with ``output_path`` every image is written there
 (``b64_json`` answers decoded; ``url`` answers downloaded, without sending the API key
-to the image host) and XCom holds the API's answer with a ``path`` per image instead of
-the image data. Without ``output_path``, only ``url`` answers are accepted.
+to the image host), named ``<task_id>[-<map_index>]-<n>.<output_format>`` (``png`` unless
+``output_format`` asks for ``jpeg`` or ``webp``), and XCom holds the API's answer with a
+``path`` per image instead of the image data. Without ``output_path``, only ``url``
+answers are accepted: the GPT image models always answer ``b64_json``.
+
+Each model takes its own parameters (``validation.check_image_request`` says which, from
+OpenAI's specification); a combination the model refuses fails before any request.
+Streamed images (``stream``, ``partial_images``) are refused: a task keeps the final
+images only.
 """
 
 from __future__ import annotations
@@ -15,12 +22,12 @@ from typing import Any
 from airflow_provider_openai_adv.exceptions import InvalidResponseError
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
 from airflow_provider_openai_adv.operators.base import OpenAIAdvOutputOperator
+from airflow_provider_openai_adv.validation import answers_in_base64
 
 
 class _ImageOperator(OpenAIAdvOutputOperator):
     def call_api(self, arguments: dict[str, Any]) -> Any:
-        model = str(arguments.get("model") or "")
-        if arguments.get("response_format") == "b64_json" or model.startswith("gpt-image"):
+        if answers_in_base64(arguments.get("model"), arguments):
             self.require_output_path("to keep b64_json images out of XCom")
         return super().call_api(arguments)
 
@@ -67,9 +74,24 @@ def _write_base64(target: Any, encoded: str) -> None:
 class OpenAICreateImageOperator(_ImageOperator):
     """Generate images from a prompt (``POST /images/generations``).
 
-    :param prompt: what to draw (templated).
-    :param model: ``dall-e-2`` (the API's default), ``dall-e-3``, ``gpt-image-1``...
-    :param size: per model, e.g. ``1024x1024``; checked for the known models.
+    :param prompt: what to draw (templated); at most 1,000 characters for ``dall-e-2``,
+        4,000 for ``dall-e-3``, 32,000 for the GPT image models.
+    :param model: ``dall-e-2`` (the API's default, unless a parameter only the GPT image
+        models take is given), ``dall-e-3``, ``gpt-image-1``, ``gpt-image-1-mini``,
+        ``gpt-image-1.5``, ``gpt-image-2``...
+    :param n: 1 to 10 images (``dall-e-3``: 1).
+    :param size: ``dall-e-2``: ``256x256``, ``512x512``, ``1024x1024``; ``dall-e-3``:
+        ``1024x1024``, ``1792x1024``, ``1024x1792``; GPT image models: ``1024x1024``,
+        ``1536x1024``, ``1024x1536``, ``auto``; ``gpt-image-2`` also any ``WIDTHxHEIGHT``
+        (multiples of 16, 1:3 to 3:1, at most 3840x2160).
+    :param quality: ``standard``/``hd`` (``dall-e-3``), ``standard`` (``dall-e-2``),
+        ``low``/``medium``/``high`` (GPT image models); ``auto`` for any.
+    :param response_format: ``url`` or ``b64_json``, DALL·E models only.
+    :param style: ``vivid`` or ``natural``, ``dall-e-3`` only.
+    :param background: ``transparent`` (with ``png`` or ``webp`` output), ``opaque`` or
+        ``auto``; GPT image models only, as are ``moderation`` (``low``, ``auto``),
+        ``output_format`` (``png``, ``jpeg``, ``webp``) and ``output_compression``
+        (0-100; below 100 for ``jpeg`` and ``webp`` only).
     """
 
     hook_method = OpenAIAdvHook.create_image
@@ -100,9 +122,17 @@ class OpenAICreateImageOperator(_ImageOperator):
 class OpenAICreateImageEditOperator(_ImageOperator):
     """Edit an image as the prompt says (``POST /images/edits``, multipart).
 
-    :param image: a PNG path or object-storage URI (a list of them for ``gpt-image-1``);
-        for ``dall-e-2`` a square PNG under 4 MB, checked before upload.
-    :param mask: a PNG of the same size whose transparent pixels mark where to edit.
+    :param image: a path or object-storage URI, or a list of up to 16 of them for the GPT
+        image models (PNG, WebP or JPEG files under 50 MB each); for ``dall-e-2`` one square
+        PNG under 4 MB. Checked before upload.
+    :param mask: a PNG under 4 MB of the (first) image's size, whose transparent pixels
+        mark where to edit.
+    :param model: ``dall-e-2`` when not given (sent: the API's own default has changed),
+        or a GPT image model; ``dall-e-3`` does not edit.
+    :param input_fidelity: ``high`` or ``low``; GPT image models but ``gpt-image-1-mini``.
+
+    ``size``, ``quality``, ``background``, ``output_format`` and ``output_compression``
+    as for :class:`OpenAICreateImageOperator`.
     """
 
     hook_method = OpenAIAdvHook.create_image_edit

@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 TAG_LENGTH = 512  # a metadata value holds at most 512 characters
 
 
-class JobOperator(JobWaiter, OpenAIAdvBaseOperator):
-    """Create a job with the action's hook method; wait for it when asked.
+class JobWaitOperator(JobWaiter, OpenAIAdvBaseOperator):
+    """An operator that waits on a job it started: in the worker or deferred, bounded,
+    cancelled on timeout or kill. Subclasses start the job and call :meth:`wait_for`.
 
-    :param wait_for_completion: end the task when the job ends (else right after creating it).
     :param deferrable: wait in the triggerer, holding no worker slot (default
         ``[operators] default_deferrable``).
     :param poll_interval: seconds between polls.
@@ -43,20 +43,17 @@ class JobOperator(JobWaiter, OpenAIAdvBaseOperator):
         5xx) ridden out before the wait fails.
     :param cancel_on_timeout: cancel the job when the wait times out.
     :param cancel_on_kill: cancel the job when the task waiting in the worker is killed.
-    :param reattach: on a retry, wait on the job an earlier try created instead of a new one.
     """
 
     def __init__(
         self,
         *,
-        wait_for_completion: bool = False,
         deferrable: bool = default_deferrable(),
         poll_interval: float = 60.0,
         wait_timeout: float | None = None,
         transient_error_grace: float = DEFAULT_GRACE,
         cancel_on_timeout: bool = True,
         cancel_on_kill: bool = True,
-        reattach: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -65,25 +62,13 @@ class JobOperator(JobWaiter, OpenAIAdvBaseOperator):
     def job_kind(self) -> JobKind:
         raise NotImplementedError
 
-    def execute(self, context: Context) -> Any:
-        if self.wait_for_completion:
-            self.check_wait_settings(self.wait_timeout)
-        arguments = self.api_arguments()
-        if self.reattach and not self.hook.legacy:
-            arguments["reattach_key"] = task_tag(context)
-        job = self.call_api(arguments)
-        kind = self.job_kind()
-        kind.state_of(job)  # the answer is a job, with an id and a status
-        self.job_id = job["id"]
-        link = f": {kind.dashboard.format(id=self.job_id)}" if kind.dashboard else ""
-        self.log.info("%s %s is %s%s", kind.noun.capitalize(), self.job_id, job["status"], link)
-        context["ti"].xcom_push(key=kind.id_name, value=self.job_id)
-        if not self.wait_for_completion:
-            return job
+    def wait_for(self, job_id: str, context: Context) -> Any:
+        """Wait until the job ends: deferred (the task resumes in ``execute_complete``) or here."""
+        self.job_id = job_id
         deadline = self.wait_deadline(self.wait_timeout, context)
         if self.deferrable:
-            self.defer_wait(self.job_id, deadline)
-        return self.finish(self.wait_in_worker(self.job_id, deadline), context)
+            self.defer_wait(job_id, deadline)
+        return self.finish(self.wait_in_worker(job_id, deadline), context)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         return self.finish(self.event_of(event), context)
@@ -119,6 +104,34 @@ class JobOperator(JobWaiter, OpenAIAdvBaseOperator):
             return False
         self.hook.client.post(kind.cancel, **ids)
         return True
+
+
+class JobOperator(JobWaitOperator):
+    """Create a job with the action's hook method; wait for it when asked.
+
+    :param wait_for_completion: end the task when the job ends (else right after creating it).
+    :param reattach: on a retry, wait on the job an earlier try created instead of a new one.
+    """
+
+    def __init__(self, *, wait_for_completion: bool = False, reattach: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    def execute(self, context: Context) -> Any:
+        if self.wait_for_completion:
+            self.check_wait_settings(self.wait_timeout)
+        arguments = self.api_arguments()
+        if self.reattach and not self.hook.legacy:
+            arguments["reattach_key"] = task_tag(context)
+        job = self.call_api(arguments)
+        kind = self.job_kind()
+        kind.state_of(job)  # the answer is a job, with an id and a status
+        self.job_id = job["id"]
+        link = f": {kind.dashboard.format(id=self.job_id)}" if kind.dashboard else ""
+        self.log.info("%s %s is %s%s", kind.noun.capitalize(), self.job_id, job["status"], link)
+        context["ti"].xcom_push(key=kind.id_name, value=self.job_id)
+        if not self.wait_for_completion:
+            return job
+        return self.wait_for(self.job_id, context)
 
 
 def task_tag(context: Context) -> str:

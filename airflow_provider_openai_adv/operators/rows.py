@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 class RowsToResults:
     """Mixed into an operator with ``input``, ``input_format``, ``columns``, ``id_column``,
-    ``endpoint``, ``body``, ``output_path``, ``output_format`` and ``max_failed_fraction``."""
+    ``endpoint``, ``body``, ``text_format``, ``output_path``, ``output_format`` and
+    ``max_failed_fraction``."""
 
     input: Any
     input_format: str | None
@@ -30,6 +31,7 @@ class RowsToResults:
     body: dict[str, Any]
     output_path: str
     output_format: str | None
+    text_format: Any
     max_failed_fraction: float
 
     @property
@@ -41,8 +43,9 @@ class RowsToResults:
     @property
     def template(self) -> RequestTemplate:
         from airflow_provider_openai_adv.bulk.template import RequestTemplate
+        from airflow_provider_openai_adv.structured import output_schema
 
-        return RequestTemplate(self.endpoint, self.body)
+        return RequestTemplate(self.endpoint, self.body, output_schema(self.text_format, argument="text_format"))
 
     def check_arguments(self) -> None:
         """Everything that can be refused, before any request: the rows and output settings,

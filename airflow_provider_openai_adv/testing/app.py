@@ -7,7 +7,9 @@ Three routers, built from the families given to the app:
 * control routes under ``/_emulator/`` (no key): faults, limits, clock, reset, journal;
 * API routes under ``/v1/``, each request going through injected latency → body read →
   Bearer key check → injected fault answer → rate limits → handler → headers
-  (``x-request-id``, ``x-ratelimit-*``) → journal → answer (or a lost answer).
+  (``x-request-id``, ``x-ratelimit-*``) → journal → answer (or a lost answer). The rate
+  limits are those set for the path, else the account's default (``faults.DEFAULT_RPM``
+  and ``DEFAULT_TPM``, counted and reported on every answer but never refused).
 
 The app is also the state's ``internal_api``: a batch's lines go straight to the API
 routes' handlers, with only the faults aimed at batch lines (no key, limits or journal).
@@ -35,7 +37,7 @@ from airflow_provider_openai_adv.testing.asgi import (
     send_response,
 )
 from airflow_provider_openai_adv.testing.control import CONTROL_PREFIX, Control
-from airflow_provider_openai_adv.testing.faults import Fault, FaultSet, RateLimit
+from airflow_provider_openai_adv.testing.faults import Fault, FaultSet, RateLimit, Refusal, rate_limit_headers
 from airflow_provider_openai_adv.testing.http import APIError, Request, Response, error_body
 from airflow_provider_openai_adv.testing.journal import Journal
 from airflow_provider_openai_adv.testing.routes import FAMILIES
@@ -45,6 +47,7 @@ from airflow_provider_openai_adv.testing.state import EmulatorState
 log = logging.getLogger("airflow_provider_openai_adv.testing")
 
 API_PREFIX = "/v1"
+OUTPUT_FIELDS = ("max_completion_tokens", "max_tokens", "max_output_tokens")  # the output a request asks for
 
 MISSING_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -78,6 +81,7 @@ class EmulatorApp:
         self.settings = settings or EmulatorSettings()
         self.faults = FaultSet(seed)
         self.limits: tuple[RateLimit, ...] = ()
+        self.account = RateLimit(enforce=False)  # the paths no limit is set for
         self.journal = Journal(self.settings.journal_size)
         self.api = Router(API_PREFIX, [route for family in families for route in family.ROUTES])
         self.public = Router("", [route for family in families for route in getattr(family, "PUBLIC_ROUTES", ())])
@@ -91,6 +95,7 @@ class EmulatorApp:
         self.state.reset()
         self.faults.clear()
         self.limits = ()
+        self.account.reset()
 
     def add_limit(self, limit: RateLimit) -> RateLimit:
         self.limits = (*self.limits, limit)
@@ -210,20 +215,23 @@ class EmulatorApp:
             )
 
     def _apply_limits(self, request: Request, extra_headers: list[tuple[str, str]]) -> None:
-        for limit in self.limits:
-            if not limit.matches(request.path):
-                continue
-            admitted, headers, wait = limit.admit(requested_tokens(request))
-            extra_headers.extend(headers)
-            if not admitted:
-                raise APIError(
-                    429,
-                    f"Rate limit reached for requests on this emulator "
-                    f"(limit: {limit.rpm} RPM, {limit.tpm} TPM). Please try again in {wait:.3f}s.",
-                    error_type="requests",
-                    code="rate_limit_exceeded",
-                    headers=[("retry-after", str(max(1, round(wait)))), ("retry-after-ms", str(int(wait * 1000)))],
-                )
+        """Count the request against the limits set for its path (the account's when none is), or refuse it."""
+        limits = [limit for limit in self.limits if limit.matches(request.path)] or [self.account]
+        tokens = requested_tokens(request)
+        refusals = [refusal for limit in limits if (refusal := limit.refusal(tokens)) is not None]
+        if not refusals:
+            for limit in limits:
+                limit.count(tokens)
+        extra_headers.extend(rate_limit_headers(limits))
+        if refusals:
+            raise _rate_limited(request, max(refusals, key=lambda refusal: refusal.wait))
+
+
+def _rate_limited(request: Request, refusal: Refusal) -> APIError:
+    """OpenAI's 429: typed ``requests`` or ``tokens``, naming the model, with when to try again."""
+    retry = [("retry-after", str(max(1, round(refusal.wait)))), ("retry-after-ms", str(int(refusal.wait * 1000)))]
+    message = refusal.message(_model_named(request) or request.path)
+    return APIError(429, message, error_type=refusal.kind, code="rate_limit_exceeded", headers=retry)
 
 
 def _call(handler: Handler, request: Request) -> Response:
@@ -247,14 +255,25 @@ def _standard_headers(started: float) -> list[tuple[str, str]]:
 
 def requested_tokens(request: Request) -> int:
     """What a request costs against a tokens-per-minute limit: prompt size + output asked."""
-    tokens = max(1, len(request.body) // 4)
-    if request.content_type == "application/json" and request.body:
-        try:
-            body = request.json()
-        except APIError:
-            return tokens
-        tokens += int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)
-    return tokens
+    body = _json_body(request)
+    asked = next((body[name] for name in OUTPUT_FIELDS if type(body.get(name)) is int and body[name] > 0), 0)
+    return max(1, len(request.body) // 4) + asked
+
+
+def _model_named(request: Request) -> str | None:
+    """The ``model`` a request names in its JSON body or its form, if any."""
+    model = request.form.get("model") if request.form is not None else _json_body(request).get("model")
+    return model if isinstance(model, str) and model else None
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; empty when it has none, or a bad one (the handler answers that)."""
+    if request.content_type != "application/json":
+        return {}
+    try:
+        return request.json()
+    except APIError:
+        return {}
 
 
 def _with_stream_faults(response: Response, faults: list[Fault]) -> Response:

@@ -3,14 +3,14 @@
 For an emulator started from the shell: ``GET health``, ``POST reset``, ``POST|DELETE
 faults`` (body: :class:`Fault`'s fields), ``POST|DELETE limits`` (body:
 :class:`RateLimit`'s), ``POST fine_tune_timings``, ``POST batch_timings``, ``POST
-upload_limits``, ``POST clock {"advance": s}``, ``GET requests``.
+response_timings``, ``POST upload_limits``, ``POST clock {"advance": s}``, ``GET requests``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_adv.testing import batches, fine_tuning, uploads
+from airflow_provider_openai_adv.testing import batches, fine_tuning, responses, uploads
 from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
 from airflow_provider_openai_adv.testing.http import Request, Response, json_response
 from airflow_provider_openai_adv.testing.routing import Route
@@ -37,6 +37,7 @@ class Control:
             Route("DELETE", "/limits", self.clear_limits),
             Route("POST", "/fine_tune_timings", self.set_fine_tune_timings),
             Route("POST", "/batch_timings", self.set_batch_timings),
+            Route("POST", "/response_timings", self.set_response_timings),
             Route("POST", "/upload_limits", self.set_upload_limits),
             Route("POST", "/clock", self.advance_clock),
             Route("GET", "/requests", self.journal),
@@ -71,6 +72,10 @@ class Control:
 
     def set_batch_timings(self, request: Request) -> Response:
         batches.set_timings(self.app.state, **_arguments(request))
+        return _ok()
+
+    def set_response_timings(self, request: Request) -> Response:
+        responses.set_timings(self.app.state, **_arguments(request))
         return _ok()
 
     def set_upload_limits(self, request: Request) -> Response:

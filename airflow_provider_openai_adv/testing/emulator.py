@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_adv.testing import batches, fine_tuning, uploads
+from airflow_provider_openai_adv.testing import batches, fine_tuning, responses, uploads
 from airflow_provider_openai_adv.testing.app import EmulatorApp, EmulatorSettings
 from airflow_provider_openai_adv.testing.faults import Fault, RateLimit
 from airflow_provider_openai_adv.testing.journal import RecordedRequest
@@ -200,6 +200,10 @@ class OpenAIEmulator:
         """Emulator-clock seconds new batches spend ``validating``, ``per_request`` (each line), ``finalizing``
         and ``cancelling``."""
         return batches.set_timings(self.state, **seconds)
+
+    def set_response_timings(self, **seconds: float) -> responses.ResponseTimings:
+        """Emulator-clock seconds new background responses spend ``queued`` and ``in_progress``."""
+        return responses.set_timings(self.state, **seconds)
 
     def set_upload_limits(self, **limits: int) -> uploads.UploadLimits:
         """Smaller limits than OpenAI's, so that tests need not send 64 MB: ``part_bytes``, ``total_bytes``."""

@@ -5,7 +5,8 @@ then delays them, answers in the handler's stead (an error such as a 429 with
 ``Retry-After`` or a 500, or any status with a raw body), drops the connection before
 or after handling the request, or breaks a stream part-way. A :class:`RateLimit`
 answers like OpenAI's request and token limits: ``x-ratelimit-*`` headers on every
-answer and a 429 ``rate_limit_exceeded`` once the window is full.
+answer and a 429 ``rate_limit_exceeded`` once the window is full, typed ``requests`` or
+``tokens`` after the limit that binds.
 """
 
 from __future__ import annotations
@@ -215,62 +216,137 @@ def format_reset(seconds: float) -> str:
     return f"{int(minutes)}m{rest_text}" if minutes else rest_text
 
 
+# The account's limits where none is set, reported on every answer: an OpenAI tier-5 account's for
+# gpt-4o-mini, generous enough that a client pacing itself by them is not slowed much on loopback.
+DEFAULT_RPM = 30_000
+DEFAULT_TPM = 150_000_000
+ORGANIZATION = "org-emulator"  # the organization OpenAI's rate-limit messages name
+SLICES = 1_000  # a window's requests are counted in this many slices of it, so memory stays flat under load
+KINDS = ("requests", "tokens")
+HEADER_NAMES = {kind: tuple(f"x-ratelimit-{what}-{kind}" for what in ("limit", "remaining", "reset")) for kind in KINDS}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a limit refused a request, in the figures OpenAI's 429 quotes."""
+
+    kind: str  # "requests" or "tokens": the limit that binds, OpenAI's error ``type``
+    limit: int
+    used: int
+    requested: int
+    wait: float  # seconds until the window has room
+
+    def message(self, model: str) -> str:
+        unit = "requests per min (RPM)" if self.kind == "requests" else "tokens per min (TPM)"
+        where = f"for {model} in organization {ORGANIZATION} on {unit}"
+        more = "Visit https://platform.openai.com/account/rate-limits to learn more."
+        if self.requested > self.limit:
+            return (
+                f"Request too large {where}: Limit {self.limit}, Requested {self.requested}. "
+                f"The input or output tokens must be reduced in order to run successfully. {more}"
+            )
+        return (
+            f"Rate limit reached {where}: Limit {self.limit}, Used {self.used}, Requested {self.requested}. "
+            f"Please try again in {format_reset(self.wait)}. {more}"
+        )
+
+
 @dataclass
 class RateLimit:
-    """Requests-per-minute and tokens-per-minute limits over a sliding 60 s window."""
+    """Requests-per-minute and tokens-per-minute limits over a sliding window of 60 s.
+
+    ``rpm`` or ``tpm`` left ``None`` is the account's default (:data:`DEFAULT_RPM`,
+    :data:`DEFAULT_TPM`), so that every answer reports both, as OpenAI's do. With
+    ``enforce=False`` the limit counts and reports but refuses nothing: the emulator's
+    account limit when none is set, so that load no one asked to limit is never refused.
+    """
 
     rpm: int | None = None
     tpm: int | None = None
     path: str = "*"
     window: float = 60.0
-    _events: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    enforce: bool = True
+    _slices: deque[list[float]] = field(default_factory=deque, init=False, repr=False)  # [start, requests, tokens]
+    _used: list[int] = field(default_factory=lambda: [0, 0], init=False, repr=False)  # requests, tokens in the window
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def per_minute(self) -> tuple[int, int]:
+        """The requests and the tokens a window allows: the account's defaults where not set."""
+        return (DEFAULT_RPM if self.rpm is None else self.rpm, DEFAULT_TPM if self.tpm is None else self.tpm)
 
     def matches(self, path: str) -> bool:
         return fnmatchcase(path, self.path)
 
-    def admit(self, tokens: int) -> tuple[bool, list[tuple[str, str]], float]:
-        """Count one request of ``tokens``; return (admitted, headers, seconds to wait)."""
+    def refusal(self, tokens: int) -> Refusal | None:
+        """Why a request of ``tokens`` would go over a limit now (the longer wait if both), if it would."""
+        if not self.enforce:
+            return None
         now = time.monotonic()
         with self._lock:
-            while self._events and now - self._events[0][0] >= self.window:
-                self._events.popleft()
-            used_requests = len(self._events)
-            used_tokens = sum(count for _, count in self._events)
-            wait = 0.0
-            if self.rpm is not None and used_requests + 1 > self.rpm:
-                wait = max(wait, self._events[0][0] + self.window - now)
-            if self.tpm is not None and used_tokens + tokens > self.tpm:
-                wait = max(wait, self._time_until_tokens_free(used_tokens + tokens - self.tpm, now))
-            admitted = wait == 0.0
-            if admitted:
-                self._events.append((now, tokens))
-                used_requests += 1
-                used_tokens += tokens
-            reset = (self._events[0][0] + self.window - now) if self._events else 0.0
-        headers: list[tuple[str, str]] = []
-        if self.rpm is not None:
-            headers += [
-                ("x-ratelimit-limit-requests", str(self.rpm)),
-                ("x-ratelimit-remaining-requests", str(max(0, self.rpm - used_requests))),
-                ("x-ratelimit-reset-requests", format_reset(reset)),
+            self._expire(now)
+            over = [
+                self._refusal(index, asked, now)
+                for index, asked in enumerate((1, tokens))
+                if self._used[index] + asked > self.per_minute[index]
             ]
-        if self.tpm is not None:
-            headers += [
-                ("x-ratelimit-limit-tokens", str(self.tpm)),
-                ("x-ratelimit-remaining-tokens", str(max(0, self.tpm - used_tokens))),
-                ("x-ratelimit-reset-tokens", format_reset(reset)),
-            ]
-        return admitted, headers, wait
+        return max(over, key=lambda refusal: refusal.wait, default=None)
 
-    def _time_until_tokens_free(self, excess: int, now: float) -> float:
+    def _refusal(self, index: int, asked: int, now: float) -> Refusal:
+        limit, used = self.per_minute[index], self._used[index]
+        return Refusal(KINDS[index], limit, used, asked, self._wait(index, used + asked - limit, now))
+
+    def count(self, tokens: int) -> None:
+        """Count one admitted request of ``tokens``."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if self._slices and now - self._slices[-1][0] < self.window / SLICES:
+                self._slices[-1][1] += 1
+                self._slices[-1][2] += tokens
+            else:
+                self._slices.append([now, 1, tokens])
+            self._used[0] += 1
+            self._used[1] += tokens
+
+    def standing(self) -> dict[str, tuple[int, int, float]]:
+        """Per kind, the limit, what remains of it and the seconds until the window's oldest request leaves."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            reset = self._slices[0][0] + self.window - now if self._slices else 0.0
+            used = tuple(self._used)
+        return {
+            kind: (limit, max(0, limit - spent), reset)
+            for kind, limit, spent in zip(KINDS, self.per_minute, used, strict=True)
+        }
+
+    def _expire(self, now: float) -> None:
+        while self._slices and now - self._slices[0][0] >= self.window:
+            _, requests, tokens = self._slices.popleft()
+            self._used[0] -= requests
+            self._used[1] -= tokens
+
+    def _wait(self, index: int, excess: int, now: float) -> float:
+        """Seconds until ``excess`` requests (``index`` 1: tokens) have left the window."""
         freed = 0
-        for started, count in self._events:
-            freed += count
+        for start, *counts in self._slices:
+            freed += counts[index]
             if freed >= excess:
-                return max(0.001, started + self.window - now)
+                return max(0.001, start + self.window - now)
         return self.window  # a single request larger than the whole budget
 
     def reset(self) -> None:
         with self._lock:
-            self._events.clear()
+            self._slices.clear()
+            self._used[:] = [0, 0]
+
+
+def rate_limit_headers(limits: list[RateLimit]) -> list[tuple[str, str]]:
+    """OpenAI's six ``x-ratelimit-*`` headers: for requests and for tokens, the limit with the least left."""
+    standings = [limit.standing() for limit in limits]
+    headers: list[tuple[str, str]] = []
+    for kind in KINDS:
+        limit, remaining, reset = min((standing[kind] for standing in standings), key=lambda figures: figures[1])
+        headers += zip(HEADER_NAMES[kind], (str(limit), str(remaining), format_reset(reset)), strict=True)
+    return headers

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from airflow_provider_openai_adv import safe_json
+
 if TYPE_CHECKING:
     from airflow_provider_openai_adv.testing.state import EmulatorState
 
@@ -102,14 +104,15 @@ class Request:
         """The JSON object body; OpenAI's 400 answer when it is not one."""
         if self._json is None:
             try:
-                self._json = json.loads(self.body or b"null")
+                body = safe_json.loads(self.body or b"null")  # nesting bounded: handlers recurse
             except ValueError:
                 raise APIError(
                     400,
                     "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
                 ) from None
-            if not isinstance(self._json, dict):
+            if not isinstance(body, dict):
                 raise APIError(400, "The request body must be a JSON object.")
+            self._json = body  # kept only when it is an object: every reader gets the same 400 otherwise
         return self._json
 
     def require_form(self) -> Form:

@@ -1,19 +1,20 @@
 """A tiny PNG encoder and reader for the emulator's images (Pillow is not a runtime dependency).
 
-A picture is a stack of horizontal bands, each one colour gradient: every row of a band
-is the same, so only its first row holds pixels and the others are PNG's "Up" filter
-over that row — rows of zeros, which zlib compresses at memory speed even at 1792 px.
+The picture is :mod:`.pictures`' bands: only the first row of a band holds pixels, the
+others are PNG's "Up" filter over that row — rows of zeros, which zlib compresses at
+memory speed even at 3840 px. A transparent picture is RGBA, an opaque one RGB.
 """
 
 from __future__ import annotations
 
-import random
 import struct
 import zlib
 from pathlib import Path
 
+from airflow_provider_openai_adv.testing.pictures import bands, check_size
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_RGB = 2  # PNG colour type: truecolour, no alpha
+_RGB, _RGBA = 2, 6  # PNG colour types: truecolour, without and with alpha
 _FILTER_NONE = b"\x00"
 _FILTER_UP = b"\x02"
 
@@ -22,28 +23,18 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _gradient(width: int, start: int, end: int) -> bytes:
-    return bytes(start + (end - start) * x // width for x in range(width))
-
-
-def encode_png(width: int, height: int, seed: int) -> bytes:
-    """A valid 8-bit RGB PNG of ``width`` × ``height``; the same seed gives the same bytes."""
-    if not (0 < width < 1 << 31 and 0 < height < 1 << 31):
-        raise ValueError(f"invalid PNG size {width}x{height}")
-    rng = random.Random(seed)
-    row = bytearray(3 * width)
-    for channel in range(3):
-        row[channel::3] = _gradient(width, rng.randrange(256), rng.randrange(256))
-    band_height = max(1, height // rng.randint(3, 9))
-    blank = _FILTER_UP + bytes(3 * width)
+def encode_png(width: int, height: int, seed: int, *, transparent: bool = False) -> bytes:
+    """A valid 8-bit PNG of ``width`` × ``height``; the same seed gives the same bytes."""
+    check_size(width, height)
+    channels = 4 if transparent else 3
+    blank = _FILTER_UP + bytes(channels * width)
     compressor = zlib.compressobj(1)
     idat = []
-    for top in range(0, height, band_height):
-        shade = rng.randint(96, 256)  # the band's brightness, in 1/256ths
-        idat.append(compressor.compress(_FILTER_NONE + row.translate(bytes(v * shade >> 8 for v in range(256)))))
-        idat.append(compressor.compress(blank * (min(band_height, height - top) - 1)))
+    for band in bands(width, height, seed, transparent=transparent):
+        idat.append(compressor.compress(_FILTER_NONE + band.pixels(alpha=transparent)))
+        idat.append(compressor.compress(blank * (band.height - 1)))
     idat.append(compressor.flush())
-    header = struct.pack(">IIBBBBB", width, height, 8, _RGB, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, _RGBA if transparent else _RGB, 0, 0, 0)
     return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat)) + _chunk(b"IEND", b"")
 
 

@@ -126,3 +126,29 @@ def test_an_output_format_is_named_or_read_from_the_suffix():
         check_output("out.csv", None)
     with pytest.raises(OpenAIValidationError, match="^output_format"):
         check_output("out.jsonl", "xlsx")
+
+
+def test_with_a_parser_each_answer_gets_its_value_and_one_that_does_not_fit_fails_its_row(tmp_path):
+    from airflow_provider_openai_adv.structured import StructuredOutputError
+
+    def parse(body):
+        content = body["choices"][0]["message"]["content"]
+        if content != "fits":
+            raise StructuredOutputError("Label: the answer does not fit the schema at label", field="label")
+        return {"label": content}
+
+    index = ResultIndex(tmp_path)
+    index.add(lines(tmp_path / "out.jsonl", ok("row-0", "fits"), ok("row-1", "nope"), failed("row-2")))
+    with ResultWriter(tmp_path / "results.jsonl", parse=parse) as writer:
+        for row, result in results_in_order(iter(RowSource(ROWS[:3])), index):
+            writer.write(row, result)
+    written = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [(r["status"], r["parsed"]) for r in written] == [
+        (SUCCEEDED, {"label": "fits"}),
+        (FAILED, None),
+        (FAILED, None),
+    ]
+    assert (
+        written[1]["error"]["field"] == "label" and written[1]["response"]["choices"][0]["message"]["content"] == "nope"
+    )
+    assert writer.summary.counts[FAILED] == 2

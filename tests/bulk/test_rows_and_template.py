@@ -9,6 +9,7 @@ import pytest
 from airflow_provider_openai_adv.bulk.rows import RowSource
 from airflow_provider_openai_adv.bulk.template import RequestTemplate, placeholders
 from airflow_provider_openai_adv.exceptions import OpenAIValidationError
+from airflow_provider_openai_adv.structured import StructuredOutputError, output_schema
 
 TICKETS = [{"id": "t1", "text": "My card was charged twice"}, {"id": "t2", "text": "Where is my parcel?"}]
 
@@ -120,3 +121,50 @@ def test_a_whole_placeholder_keeps_the_values_type_and_other_braces_stay():
 def test_a_template_that_cannot_make_requests_is_refused(template, problem):
     with pytest.raises(OpenAIValidationError, match=problem):
         template.check({"id", "text"})
+
+
+LABEL_SCHEMA = {
+    "title": "Label",
+    "type": "object",
+    "properties": {"label": {"type": "string", "description": "one word, e.g. {text}"}},
+    "required": ["label"],
+    "additionalProperties": False,
+}
+
+
+def test_a_schema_is_asked_for_in_each_apis_own_place_and_its_braces_are_not_columns():
+    schema = output_schema(LABEL_SCHEMA, argument="text_format")
+    chat = RequestTemplate(CHAT.endpoint, CHAT.body, schema)
+    assert chat.request(TICKETS[0])["response_format"]["json_schema"]["schema"] is LABEL_SCHEMA
+    responses = RequestTemplate("/v1/responses", {"model": "gpt-4o-mini", "input": "{text}"}, schema)
+    assert responses.request(TICKETS[0])["text"]["format"]["schema"] is LABEL_SCHEMA
+    responses.check({"id", "text"})
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "problem"),
+    [
+        ("/v1/embeddings", {"model": "m", "input": "{text}"}, "only /v1/chat/completions and /v1/responses"),
+        ("/v1/chat/completions", {"model": "m", "response_format": {"type": "json_object"}}, "names a format already"),
+        ("/v1/responses", {"model": "m", "text": {"format": {"type": "text"}}}, "names a format already"),
+    ],
+)
+def test_a_schema_is_refused_where_no_answer_can_hold_it(endpoint, body, problem):
+    template = RequestTemplate(endpoint, body, output_schema(LABEL_SCHEMA, argument="text_format"))
+    with pytest.raises(OpenAIValidationError, match=f"^text_format: .*{problem}"):
+        template.check({"text"})
+
+
+def test_answers_are_read_back_validated_from_either_api():
+    schema = output_schema(LABEL_SCHEMA, argument="text_format")
+    chat = RequestTemplate(CHAT.endpoint, CHAT.body, schema)
+    assert chat.parsed({"choices": [{"message": {"content": '{"label": "billing"}'}}]}) == {"label": "billing"}
+    responses = RequestTemplate("/v1/responses", {"model": "m", "input": "{text}"}, schema)
+    answer = {
+        "status": "completed",
+        "output": [{"type": "message", "content": [{"type": "output_text", "text": '{"label": "bug"}'}]}],
+    }
+    assert responses.parsed(answer) == {"label": "bug"}
+    with pytest.raises(StructuredOutputError, match="the response is incomplete"):
+        responses.parsed({**answer, "status": "incomplete"})
+    assert CHAT.parser is None and callable(chat.parser)

@@ -1,11 +1,14 @@
 """Every request our client sends, and every answer the emulator gives, fits OpenAI's spec.
 
-The hook's actions run against the emulator; then each exchange in the emulator's
+The hook's actions run against the emulator, and chat requests with logprobs, a JSON
+schema or a strict tool go to it over plain HTTP; then each exchange in the emulator's
 journal is validated against ``openapi-current.yaml``. Streamed chunks are validated
 one by one against the stream-chunk schema.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -70,3 +73,70 @@ def test_a_wrong_request_is_caught_by_the_contract_check(openai_emulator, curren
         client.post("embeddings", {"input": "x", "model": "text-embedding-3-small", "encoding_format": "hex"})
     with pytest.raises(OpenAPIError):
         validate_exchange(current_spec, openai_emulator.requests[-1])
+
+
+# -- chat: logprobs, structured outputs, tool calls ---------------------------------------------
+
+ORDER = {
+    "type": "object",
+    "properties": {
+        "reference": {"type": "string", "pattern": "^ORD-[0-9]{6}$"},
+        "placed": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["open", "shipped"]},
+        "lines": {"type": "array", "items": {"$ref": "#/$defs/Line"}},
+        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "required": ["reference", "placed", "status", "lines", "note"],
+    "additionalProperties": False,
+    "$defs": {
+        "Line": {
+            "type": "object",
+            "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1}},
+            "required": ["sku", "quantity"],
+            "additionalProperties": False,
+        }
+    },
+}
+CHAT_VARIANTS = [
+    {"logprobs": True, "top_logprobs": 20, "n": 2},
+    {"logprobs": True},
+    {
+        "response_format": {"type": "json_schema", "json_schema": {"name": "order", "strict": True, "schema": ORDER}},
+        "logprobs": True,
+        "top_logprobs": 1,
+    },
+    {
+        "tools": [{"type": "function", "function": {"name": "file_order", "strict": True, "parameters": ORDER}}],
+        "tool_choice": "required",
+        "logprobs": True,
+    },
+]
+
+
+def test_chat_logprobs_structured_outputs_and_tool_calls_fit_the_current_spec(openai_emulator, current_spec, http):
+    for variant in CHAT_VARIANTS:
+        assert http.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": MESSAGES, **variant}).ok
+    answers = [entry.response_json() for entry in openai_emulator.requests]
+    assert answers[0]["choices"][1]["logprobs"]["content"][0]["top_logprobs"][19]["logprob"] < 0
+    assert answers[3]["choices"][0]["message"]["tool_calls"] and answers[3]["choices"][0]["logprobs"]["content"] is None
+    for entry in openai_emulator.requests:
+        validate_exchange(current_spec, entry)
+
+
+def test_streamed_logprobs_fit_the_chunk_schema(http, current_document):
+    body = {"model": "gpt-4o-mini", "messages": MESSAGES, "logprobs": True, "top_logprobs": 2, "stream": True}
+    lines = http.post("/chat/completions", json=body).text.splitlines()
+    chunks = [json.loads(line[len("data: ") :]) for line in lines if line.startswith("data: {")]
+    assert sum(bool(chunk["choices"][0]["logprobs"]) for chunk in chunks) > 3
+    for chunk in chunks:
+        validate_schema(current_document, "CreateChatCompletionStreamResponse", chunk)
+
+
+def test_a_token_logprob_without_its_bytes_is_caught_by_the_contract_check(current_document):
+    """The check can fail: OpenAI's token entries always carry ``bytes`` (null or a list)."""
+    from jsonschema.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="'bytes' is a required property"):
+        validate_schema(
+            current_document, "ChatCompletionTokenLogprob", {"token": "Hi", "logprob": -0.1, "top_logprobs": []}
+        )

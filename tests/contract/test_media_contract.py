@@ -24,6 +24,8 @@ each kept as small as possible:
 * ``text``, ``srt`` and ``vtt`` answers: for 200 the spec declares only
   ``application/json`` (and an event stream), so for them only the request is checked;
   ``tests/testing/test_audio_routes.py`` checks their formats.
+* Streamed images: the spec gives each event's schema, not the stream's; each event of a
+  stream is validated against its own (``ImageGenPartialImageEvent``, ...).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from dataclasses import replace
 import pytest
 from jsonschema.exceptions import ValidationError
 
+from airflow_provider_openai_adv.testing.jpeg import encode_jpeg
 from airflow_provider_openai_adv.testing.png import encode_png
-from tests.contract.openapi import validate_recorded
+from tests.contract.openapi import validate_recorded, validate_schema
 from tests.media import make_wav
 
 WAV = {"file": ("talk.wav", make_wav(4), "audio/wav")}
@@ -48,6 +51,9 @@ def drive_every_media_endpoint(post) -> None:
         {"model": "dall-e-2", "n": 2, "size": "256x256", "response_format": "b64_json", "user": "u-1"},
         {"model": "dall-e-3", "size": "1792x1024", "quality": "hd", "style": "natural"},
         {"model": "gpt-image-1", "size": "1024x1536", "quality": "low"},
+        {"model": "gpt-image-2", "size": "1536x864", "output_format": "jpeg", "output_compression": 60},
+        {"model": "gpt-image-1.5", "background": "transparent", "output_format": "webp", "moderation": "low"},
+        {"output_format": "png", "background": "opaque"},  # no model: a GPT image model answers
     ):
         post("/images/generations", json={**prompt, **body})
     square = ("in.png", encode_png(64, 64, 1), "image/png")
@@ -58,6 +64,9 @@ def drive_every_media_endpoint(post) -> None:
     )
     two_images = [("image", square), ("image", ("wide.png", encode_png(96, 64, 3), "image/png"))]
     post("/images/edits", files=two_images, data={**prompt, "model": "gpt-image-1", "quality": "medium"})
+    jpeg = ("in.jpg", encode_jpeg(64, 64, 4), "image/jpeg")
+    data = {**prompt, "model": "gpt-image-1.5", "input_fidelity": "high", "output_format": "webp", "size": "auto"}
+    post("/images/edits", files={"image": jpeg}, data=data)
     post("/images/variations", files={"image": square}, data={"n": "2", "size": "512x512"})
     post("/images/variations", files={"image": square}, data={"model": "dall-e-2", "response_format": "b64_json"})
     for data in (
@@ -78,7 +87,7 @@ def drive_every_media_endpoint(post) -> None:
 def test_media_exchanges_fit_the_current_spec(openai_emulator, post, current_spec, current_document):
     drive_every_media_endpoint(post)
     exchanges = openai_emulator.requests
-    assert len(exchanges) == 19
+    assert len(exchanges) == 23
     for entry in exchanges:
         assert entry.status == 200, entry.response_body
         validate_recorded(current_spec, current_document, entry)
@@ -107,3 +116,18 @@ def test_the_check_can_fail(openai_emulator, post, current_spec, current_documen
     validate_recorded(current_spec, current_document, generated)
     with pytest.raises(OpenAPIError):
         validate_recorded(current_spec, current_document, replace(generated, response_body=b'{"data": []}'))
+
+
+@pytest.mark.parametrize(("path", "events"), [("/images/generations", "ImageGen"), ("/images/edits", "ImageEdit")])
+def test_streamed_image_events_fit_their_schemas(post, current_document, path, events):
+    body = {"prompt": "a lighthouse", "model": "gpt-image-1.5", "stream": True, "partial_images": 1}
+    if path == "/images/edits":
+        files = {"image": ("in.png", encode_png(64, 64, 1), "image/png")}
+        response = post(path, files=files, data={**body, "stream": "true", "partial_images": "1"})
+    else:
+        response = post(path, json={**body, "background": "transparent", "quality": "low"})
+    blocks = [block.splitlines() for block in response.text.strip().split("\n\n")]
+    sent = [json.loads(lines[1].removeprefix("data: ")) for lines in blocks]
+    assert [event["type"].rsplit(".", 1)[1] for event in sent] == ["partial_image", "completed"]
+    for event, schema_name in zip(sent, (f"{events}PartialImageEvent", f"{events}CompletedEvent"), strict=True):
+        validate_schema(current_document, schema_name, event)

@@ -179,3 +179,19 @@ def test_a_retried_task_reattaches_to_its_batches_instead_of_paying_twice(make_d
     assert len(batches_in(instant)) == 1
     assert len([e for e in instant.requests if e.method == "POST" and e.path == "/v1/batches"]) == 1
     assert outcome.value("label")["succeeded"] == 5
+
+
+def test_responses_in_a_batch_come_back_typed_into_each_record(instant, tmp_path):
+    from pydantic import BaseModel
+
+    class Label(BaseModel):
+        category: str
+        confidence: float | None
+
+    body = {"model": "gpt-4o-mini", "instructions": "Label the ticket.", "input": "{text}"}
+    run = run_task(batch_task(tmp_path / "labelled.jsonl", endpoint="/v1/responses", body=body, text_format=Label))
+    assert run.value["succeeded"] == 5
+    assert all(Label.model_validate(record["parsed"]) for record in records(tmp_path / "labelled.jsonl"))
+    (batch,) = batches_in(instant)
+    line = json.loads(OpenAIAdvHook().retrieve_file_content(batch["input_file_id"]).splitlines()[0])
+    assert line["url"] == "/v1/responses" and line["body"]["text"]["format"]["name"] == "Label"

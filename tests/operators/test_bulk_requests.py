@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Literal
 
 import pytest
+from pydantic import BaseModel
 
 from airflow_provider_openai_adv.bulk import pacing
 from airflow_provider_openai_adv.operators import OpenAIBulkRequestsOperator
-from airflow_provider_openai_adv.testing.faults import RateLimit
+from airflow_provider_openai_adv.testing.faults import DEFAULT_TPM, RateLimit
 from tests.tasks import run_task
 
 TICKETS = [{"ticket": f"T{n}", "text": f"ticket number {n}"} for n in range(20)]
@@ -161,7 +163,9 @@ def test_a_killed_task_resumes_where_it_stopped(openai_emulator, tmp_path):
 
 
 def test_a_killed_concurrent_embeddings_task_resends_no_finished_input(openai_emulator, tmp_path, monkeypatch):
-    monkeypatch.setattr(pacing, "PROBE_TOKENS", 100)  # ~12 inputs a request: many requests in flight
+    # ~12 inputs a request, the probe and those after it (sized from the account's reported TPM): many in flight
+    monkeypatch.setattr(pacing, "PROBE_TOKENS", 100)
+    monkeypatch.setattr(pacing, "REQUEST_SHARE", 100 / DEFAULT_TPM)
     rows = [{"text": f"document {n}"} for n in range(2_000)]
     openai_emulator.add_fault(path="/v1/embeddings", status=401, skip=40)
     with pytest.raises(Exception, match="401"):
@@ -215,3 +219,26 @@ def test_object_storage_output_with_its_checkpoint_in_object_storage(openai_emul
     with ObjectStoragePath(output).open("rb") as handle:
         assert [json.loads(line)["ticket"] for line in handle.read().splitlines()] == [t["ticket"] for t in TICKETS]
     assert not checkpoint.exists()
+
+
+class Label(BaseModel):
+    category: Literal["billing", "bug", "other"]
+    urgent: bool
+
+
+def test_typed_answers_are_asked_for_in_each_request_and_validated_into_each_record(openai_emulator, tmp_path):
+    run = run_task(bulk_task(tmp_path / "labelled.jsonl", text_format=Label))
+    assert run.value["succeeded"] == 20
+    sent = calls(openai_emulator)[0].json()["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["name"] == "Label" and sent["json_schema"]["strict"]
+    assert all(Label.model_validate(record["parsed"]) for record in records(tmp_path / "labelled.jsonl"))
+
+
+def test_an_answer_that_does_not_fit_fails_its_row_naming_the_field(openai_emulator, tmp_path):
+    wrong = {"choices": [{"index": 0, "message": {"role": "assistant", "content": '{"category": "fun"}'},
+                          "finish_reason": "stop"}]}  # fmt: skip
+    openai_emulator.add_fault(path="/v1/chat/completions", status=200, body=json.dumps(wrong), times=1)
+    with pytest.raises(Exception, match="1 of 20 rows got no answer"):
+        run_task(bulk_task(tmp_path / "labelled.jsonl", text_format=Label, max_retries=0))
+    failed = [record for record in records(tmp_path / "labelled.jsonl") if record["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["error"]["field"] == "category"

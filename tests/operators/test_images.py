@@ -13,7 +13,9 @@ from airflow_provider_openai_adv.operators import (
     OpenAICreateImageOperator,
     OpenAICreateImageVariationOperator,
 )
+from airflow_provider_openai_adv.testing.jpeg import encode_jpeg, jpeg_size
 from airflow_provider_openai_adv.testing.png import encode_png, png_size
+from airflow_provider_openai_adv.testing.webp import encode_webp, webp_size
 from tests.dag_runs import refused
 from tests.tasks import run_task
 
@@ -95,6 +97,52 @@ def test_variation_of_a_square_png(openai_emulator, tmp_path, square_png):
     assert [image["path"] for image in result["data"]] == [str(tmp_path / f"vary-{i}.png") for i in range(3)]
 
 
+@pytest.mark.parametrize(("output_format", "size_of"), [("jpeg", jpeg_size), ("webp", webp_size), (None, png_size)])
+def test_gpt_image_files_are_named_after_their_output_format(openai_emulator, tmp_path, output_format, size_of):
+    result = run_task(
+        OpenAICreateImageOperator(
+            task_id="draw", prompt="A lighthouse", model="gpt-image-2", size="1536x864", quality="low",
+            output_format=output_format, output_path=str(tmp_path),
+        )
+    ).value  # fmt: skip
+    written = tmp_path / f"draw-0.{output_format or 'png'}"
+    assert result["data"] == [{"path": str(written)}]
+    assert size_of(written.read_bytes()) == (1536, 864)
+    assert result["usage"]["output_tokens"] > 0
+
+
+def test_gpt_image_options_are_sent_as_given(openai_emulator, tmp_path):
+    run_task(
+        OpenAICreateImageOperator(
+            task_id="draw", prompt="A logo", model="gpt-image-1.5", background="transparent", output_format="webp",
+            output_compression=80, moderation="low", quality="high", n=2, output_path=str(tmp_path),
+        )
+    )  # fmt: skip
+    assert openai_emulator.requests[-1].json() == {
+        "prompt": "A logo", "model": "gpt-image-1.5", "background": "transparent", "output_format": "webp",
+        "output_compression": 80, "moderation": "low", "quality": "high", "n": 2,
+    }  # fmt: skip
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["draw-0.webp", "draw-1.webp"]
+
+
+def test_an_edit_of_several_images_of_any_type(openai_emulator, tmp_path):
+    inputs = {"a.png": encode_png(64, 64, 1), "b.jpg": encode_jpeg(48, 32, 2), "c.webp": encode_webp(32, 48, 3)}
+    for name, data in inputs.items():
+        (tmp_path / name).write_bytes(data)
+    result = run_task(
+        OpenAICreateImageEditOperator(
+            task_id="edit", image=[str(tmp_path / name) for name in inputs], prompt="Put them in a basket",
+            model="gpt-image-1.5", input_fidelity="high", output_format="jpeg", size="1024x1536",
+            output_path=str(tmp_path / "out"),
+        )
+    ).value  # fmt: skip
+    request = openai_emulator.requests[-1]
+    assert [part["filename"] for part in request.files["image[]"]] == list(inputs)
+    assert request.form["input_fidelity"] == ["high"] and request.form["output_format"] == ["jpeg"]
+    assert jpeg_size((tmp_path / "out" / "edit-0.jpeg").read_bytes()) == (1024, 1536)
+    assert result["usage"]["input_tokens_details"]["image_tokens"] == 3 * 323
+
+
 def test_mapped_prompts_never_overwrite_each_other(make_dag, run_dag, openai_emulator, tmp_path):
     with make_dag() as dag:
         OpenAICreateImageOperator.partial(
@@ -133,6 +181,9 @@ def not_a_png(tmp_path):
     return path
 
 
+GPT_IMAGE = {"model": "gpt-image-1", "output_path": "OUT"}  # its answers need a folder
+
+
 @pytest.mark.parametrize(
     ("operator", "arguments", "named"),
     [
@@ -143,6 +194,14 @@ def not_a_png(tmp_path):
         (OpenAICreateImageOperator, {"prompt": "x", "model": "dall-e-3", "n": 2}, "n"),
         (OpenAICreateImageOperator, {"prompt": "x", "response_format": "b64_json"}, "output_path"),
         (OpenAICreateImageOperator, {"prompt": "x", "model": "gpt-image-1"}, "output_path"),
+        (OpenAICreateImageOperator, {"prompt": "x", "output_format": "png"}, "output_path"),  # a GPT image model
+        (OpenAICreateImageOperator, {"prompt": "x", "model": "dall-e-3", "background": "opaque"}, "background"),
+        (OpenAICreateImageOperator, {**GPT_IMAGE, "prompt": "x", "style": "vivid"}, "style"),
+        (OpenAICreateImageOperator, {**GPT_IMAGE, "prompt": "x", "model": "gpt-image-1.5", "size": "1536x864"}, "size"),
+        (OpenAICreateImageEditOperator, {"image": "SQUARE", "prompt": "x", "model": "dall-e-3"}, "model"),
+        (OpenAICreateImageEditOperator, {"image": "SQUARE", "prompt": "x", "input_fidelity": "high"}, "input_fidelity"),
+        (OpenAICreateImageEditOperator, {**GPT_IMAGE, "image": "NOT_A_PNG", "prompt": "x"}, "image"),
+        (OpenAICreateImageVariationOperator, {**GPT_IMAGE, "image": "SQUARE"}, "model"),
         (OpenAICreateImageOperator, {"prompt": "x", "output_path": " "}, "output_path"),
         (OpenAICreateImageEditOperator, {"image": "/no/such.png", "prompt": "x"}, "image"),
         (OpenAICreateImageEditOperator, {"image": "NOT_SQUARE", "prompt": "x"}, "image"),
@@ -152,9 +211,10 @@ def not_a_png(tmp_path):
     ],
 )
 def test_bad_input_fails_naming_the_argument_before_any_request(
-    openai_emulator, operator, arguments, named, square_png, not_square_png, not_a_png
+    openai_emulator, tmp_path, operator, arguments, named, square_png, not_square_png, not_a_png
 ):
     files = {"SQUARE": str(square_png), "NOT_SQUARE": str(not_square_png), "NOT_A_PNG": str(not_a_png)}
+    files["OUT"] = str(tmp_path / "out")
     arguments = {key: files.get(value, value) if isinstance(value, str) else value for key, value in arguments.items()}
     with refused(named):
         run_task(operator(task_id="bad", **arguments))

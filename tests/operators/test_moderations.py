@@ -31,3 +31,32 @@ def test_empty_input_is_refused_before_any_request(openai_emulator, bad_input):
     with refused("input"):
         run_task(OpenAICreateModerationOperator(task_id="bad", input=bad_input))
     assert openai_emulator.requests == []
+
+
+def test_text_and_image_parts_are_one_input(openai_emulator):
+    parts = [
+        {"type": "text", "text": "a picture of the garden"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/blood-stained.png"}},
+    ]
+    result = run_task(
+        OpenAICreateModerationOperator(task_id="moderate", input=parts, model="omni-moderation-2024-09-26")
+    ).value
+    [verdict] = result["results"]
+    assert verdict["categories"]["violence/graphic"]  # the emulator judges an image by the words of its URL
+    assert verdict["category_applied_input_types"]["violence/graphic"] == ["text", "image"]
+
+
+@pytest.mark.parametrize(
+    ("bad_input", "model", "named"),
+    [
+        ([{"type": "image_url", "image_url": {"url": "https://x/y.png"}}], "text-moderation-latest", "input[0]"),
+        ([{"type": "image_url", "image_url": {}}], None, "input[0].image_url.url"),
+        ([{"type": "text"}], None, "input[0].text"),
+        ([{"type": "audio", "audio": "..."}], None, "input[0].type"),
+        ([{"text": "no type"}], None, "input[0].type"),
+    ],
+)
+def test_bad_parts_are_refused_before_any_request(openai_emulator, bad_input, model, named):
+    with refused(named):
+        run_task(OpenAICreateModerationOperator(task_id="bad", input=bad_input, model=model))
+    assert openai_emulator.requests == []

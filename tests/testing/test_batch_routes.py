@@ -301,7 +301,6 @@ def test_an_input_over_200_mb_fails_the_batch(http, openai_emulator):
         ({"input_file_id": "file-nope"}, "input_file_id", "no file"),
         ({"endpoint": "/v1/audio/speech"}, "endpoint", "Supported values"),
         ({"endpoint": "/v1/images/generations"}, "endpoint", "cannot run batches"),
-        ({"endpoint": "/v1/responses"}, "endpoint", "cannot run batches"),
         ({"completion_window": "48h"}, "completion_window", "Supported values"),
         ({"completion_window": None}, "completion_window", "Missing required parameter"),
         ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "at most 16"),

@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from airflow_provider_openai_adv.testing import OpenAIEmulator
+from airflow_provider_openai_adv.client.ratelimit import parse_duration
+from airflow_provider_openai_adv.testing import OpenAIEmulator, faults
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Name three colours."}]}
+ENDLESS = {"type": "object", "properties": {"again": {"$ref": "#"}}, "required": ["again"]}  # no finite value
 
 
 # -- auth -------------------------------------------------------------------------------
@@ -86,8 +88,17 @@ def test_base64_embeddings_decode_to_the_float_vector(http):
         ({**CHAT, "n": 0}, "n"),
         ({**CHAT, "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
         ({**CHAT, "stream_options": {"include_usage": True}}, "stream_options"),
+        ({**CHAT, "logprobs": "yes"}, "logprobs"),
+        ({**CHAT, "top_logprobs": 2}, "top_logprobs"),  # without logprobs
+        ({**CHAT, "logprobs": True, "top_logprobs": 21}, "top_logprobs"),
+        ({**CHAT, "response_format": {"type": "json_schema"}}, "response_format.json_schema"),
+        ({**CHAT, "response_format": {"type": "json_schema", "json_schema": "x"}}, "response_format.json_schema"),
+        ({**CHAT, "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": ENDLESS}}},
+         "response_format"),
+        ({**CHAT, "tools": [{"type": "function", "function": {"name": "f", "parameters": ENDLESS}}],
+          "tool_choice": "required"}, "tools[0].function.parameters"),
     ],
-)
+)  # fmt: skip
 def test_bad_chat_requests_get_openais_400_naming_the_param(http, body, param):
     response = http.post("/chat/completions", json=body)
     assert response.status_code == 400
@@ -114,6 +125,22 @@ def test_json_modes_answer_valid_json(http):
     structured = http.post("/chat/completions", json={**CHAT, "response_format": response_format}).json()
     content = json.loads(structured["choices"][0]["message"]["content"])
     assert set(content) == {"colours", "count"} and isinstance(content["colours"][0], str)
+
+
+def test_a_strict_schema_must_keep_strict_modes_rules(http):
+    loose = {"type": "object", "properties": {"city": {"type": "string"}}}  # open, and "city" not required
+    response_format = {"type": "json_schema", "json_schema": {"name": "place", "strict": True, "schema": loose}}
+    error = http.post("/chat/completions", json={**CHAT, "response_format": response_format}).json()["error"]
+    assert (error["param"], error["code"]) == ("response_format", "invalid_json_schema")
+    assert error["message"] == (
+        "Invalid schema for response_format 'place': "
+        "In context=(), 'additionalProperties' is required to be supplied and to be false."
+    )
+    tool = {"type": "function", "function": {"name": "find", "strict": True, "parameters": loose}}
+    error = http.post("/chat/completions", json={**CHAT, "tools": [tool]}).json()["error"]
+    assert (error["param"], error["code"]) == ("tools[0].function.parameters", "invalid_function_parameters")
+    loose_tool = {"type": "function", "function": {"name": "find", "parameters": loose}}  # not strict: taken
+    assert http.post("/chat/completions", json={**CHAT, "tools": [loose_tool]}).status_code == 200
 
 
 def test_a_forced_tool_choice_returns_a_tool_call(http):
@@ -240,14 +267,53 @@ def test_a_dropped_connection_gets_no_answer(openai_emulator, http):
 # -- limits -----------------------------------------------------------------------------
 
 
+def test_every_answer_reports_the_accounts_default_limits_and_what_it_used(openai_emulator, http):
+    first, second = http.get("/models"), http.get("/models")
+    body = json.dumps({**CHAT, "max_tokens": 100})
+    chat = http.post("/chat/completions", data=body, headers={"content-type": "application/json"})
+    reported = {name: value for name, value in first.headers.items() if name.startswith("x-ratelimit-")}
+    assert reported == {
+        "x-ratelimit-limit-requests": "30000",
+        "x-ratelimit-remaining-requests": "29999",
+        "x-ratelimit-reset-requests": reported["x-ratelimit-reset-requests"],
+        "x-ratelimit-limit-tokens": "150000000",
+        "x-ratelimit-remaining-tokens": "149999999",  # a GET costs a token
+        "x-ratelimit-reset-tokens": reported["x-ratelimit-reset-tokens"],
+    }
+    assert second.headers["x-ratelimit-remaining-requests"] == "29998"
+    cost = len(body) // 4 + 100  # the body's size / 4 and the output it asks for
+    assert int(chat.headers["x-ratelimit-remaining-tokens"]) == 150_000_000 - 2 - cost
+    assert 59 < parse_duration(reported["x-ratelimit-reset-requests"]) <= 60  # when the first request leaves the window
+
+
+def test_the_default_account_limits_are_reported_but_refuse_nothing(openai_emulator, http, monkeypatch):
+    monkeypatch.setattr(faults, "DEFAULT_RPM", 2)
+    responses = [http.get("/models") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert [r.headers["x-ratelimit-remaining-requests"] for r in responses] == ["1", "0", "0"]
+
+
+def test_a_limit_set_not_to_enforce_only_counts_and_reports(openai_emulator, http):
+    control = openai_emulator.base_url.removesuffix("/v1") + "/_emulator"
+    assert requests.post(control + "/limits", json={"rpm": 1, "enforce": False}).ok
+    responses = [http.get("/models") for _ in range(2)]
+    assert [(r.status_code, r.headers["x-ratelimit-remaining-requests"]) for r in responses] == [(200, "0"), (200, "0")]
+
+
 def test_requests_per_minute_are_limited_like_openai(openai_emulator, http):
     openai_emulator.set_rate_limit(rpm=3)
-    responses = [http.get("/models") for _ in range(4)]
+    responses = [http.post("/chat/completions", json=CHAT) for _ in range(4)]
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
     assert [r.headers["x-ratelimit-remaining-requests"] for r in responses] == ["2", "1", "0", "0"]
+    assert responses[0].headers["x-ratelimit-limit-tokens"] == "150000000"  # the default, where none is set
     last = responses[-1]
-    assert last.json()["error"]["code"] == "rate_limit_exceeded"
-    assert 1 <= int(last.headers["retry-after"]) <= 60
+    error = last.json()["error"]
+    assert (error["type"], error["code"]) == ("requests", "rate_limit_exceeded")
+    assert error["message"].startswith(
+        "Rate limit reached for gpt-4o-mini in organization org-emulator on requests per min (RPM): "
+        "Limit 3, Used 3, Requested 1. Please try again in "
+    )
+    assert 1 <= int(last.headers["retry-after"]) <= 60 and "x-ratelimit-remaining-tokens" in last.headers
 
 
 def test_tokens_per_minute_are_limited(openai_emulator, http):
@@ -255,8 +321,22 @@ def test_tokens_per_minute_are_limited(openai_emulator, http):
     first = http.post("/chat/completions", json={**CHAT, "max_tokens": 100})
     second = http.post("/chat/completions", json={**CHAT, "max_tokens": 100})
     assert first.status_code == 200 and second.status_code == 429
-    assert int(first.headers["x-ratelimit-remaining-tokens"]) < 100
-    assert http.get("/models").status_code == 200  # other paths are not limited
+    used = 200 - int(first.headers["x-ratelimit-remaining-tokens"])
+    assert used > 100
+    error = second.json()["error"]
+    assert error["type"] == "tokens"
+    assert f"on tokens per min (TPM): Limit 200, Used {used}, Requested {used}. Please try again in" in error["message"]
+    models = http.get("/models")  # other paths are not limited: the account's default applies there
+    assert models.status_code == 200 and models.headers["x-ratelimit-limit-tokens"] == "150000000"
+
+
+def test_a_request_over_the_whole_token_budget_is_too_large(openai_emulator, http):
+    openai_emulator.set_rate_limit(tpm=100)
+    answer = http.post("/chat/completions", json={**CHAT, "max_tokens": 500})
+    error = answer.json()["error"]
+    assert answer.status_code == 429 and error["type"] == "tokens"
+    assert error["message"].startswith("Request too large for gpt-4o-mini in organization org-emulator on tokens per")
+    assert "The input or output tokens must be reduced in order to run successfully." in error["message"]
 
 
 # -- control over HTTP and from the shell ---------------------------------------------

@@ -117,8 +117,24 @@ def test_the_app_builds_its_routers_from_the_families_it_is_given(tmp_path):
 
 def test_every_family_by_default_with_public_and_control_routes_apart(tmp_path):
     app = EmulatorApp(EmulatorState(tmp_path))
-    assert len(FAMILIES) == 13
+    assert len(FAMILIES) == 15
     assert app.public.resolve("GET", "/_emulator/images/img-1.png")[0] is not None
     assert app.api.resolve("GET", "/v1/_emulator/images/img-1.png")[0] is None
     assert app.control.resolve("GET", "/_emulator/health")[0] is not None
     assert app.control.resolve("GET", "/_emulator/images/img-1.png")[0] is None
+
+
+@pytest.mark.parametrize("path", ["/chat/completions", "/responses", "/conversations", "/embeddings"])
+def test_a_body_nested_beyond_reason_is_a_400_not_a_crash(http, path):
+    deep = "[" * 5_000 + "]" * 5_000
+    response = http.post(path, data=f'{{"model": "gpt-4o-mini", "input": {deep}, "messages": {deep}}}'.encode(),
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 400
+    assert "could not parse the JSON body" in response.json()["error"]["message"]
+
+
+def test_a_body_that_is_not_an_object_is_a_400_however_often_it_is_read(http, openai_emulator):
+    openai_emulator.set_rate_limit(tpm=1_000_000)  # the limit reads the body before the handler does
+    response = http.post("/chat/completions", data=b"[1, 2]", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "The request body must be a JSON object."

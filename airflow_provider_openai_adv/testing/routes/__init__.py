@@ -14,6 +14,7 @@ from airflow_provider_openai_adv.testing.routes import (
     batches,
     chat,
     completions,
+    conversations,
     edits,
     embeddings,
     engines,
@@ -22,6 +23,7 @@ from airflow_provider_openai_adv.testing.routes import (
     images,
     models,
     moderations,
+    responses,
     uploads,
 )
 
@@ -29,6 +31,8 @@ FAMILIES = (
     models,
     chat,
     completions,
+    responses,
+    conversations,
     edits,
     embeddings,
     moderations,

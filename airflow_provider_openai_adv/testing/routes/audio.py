@@ -1,15 +1,26 @@
-"""``/v1/audio/transcriptions`` and ``/v1/audio/translations``: deterministic text for audio.
+"""``/v1/audio/transcriptions`` and ``/v1/audio/translations``: deterministic text for audio;
+``/v1/audio/speech``: deterministic audio for text.
 
 The words come from a fixed English vocabulary, picked by a seed made of the file's name
 and a hash of its bytes, about 2.5 words per second of audio, spread evenly over it. A
 WAV file's duration is read from its header; other formats are estimated from their size.
+
+Speech lasts about a second per 15 characters of input (divided by ``speed``): ``wav`` is
+a real WAV and ``pcm`` raw samples (24 kHz, 16-bit, mono: a quiet tone whose pitch the
+request picks), ``mp3`` and ``aac`` a run of silent frames with valid headers, ``opus``
+and ``flac`` their format's magic bytes then silence, each about the size the format
+takes for that duration. ``stream_format: sse`` sends the same bytes base64-encoded in
+``speech.audio.delta`` events, then ``speech.audio.done`` with the usage.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import random
 import re
+import struct
 import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +37,18 @@ from airflow_provider_openai_adv.testing.http import (
     json_response,
     text_response,
 )
-from airflow_provider_openai_adv.testing.routes.common import check_choice, check_range, form_number, upload_digest
+from airflow_provider_openai_adv.testing.routes.common import (
+    check_choice,
+    check_length,
+    check_range,
+    form_number,
+    model_or_404,
+    optional,
+    reject_unknown,
+    require,
+    sse_response,
+    upload_digest,
+)
 from airflow_provider_openai_adv.testing.routing import Route
 
 AUDIO_FORMATS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
@@ -265,7 +287,141 @@ def _answer(
     return json_response(body)
 
 
+# -- speech ------------------------------------------------------------------------------------
+
+SPEECH_PARAMETERS = ("model", "input", "instructions", "voice", "response_format", "speed", "stream_format")
+SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
+CLASSIC_SPEECH_MODELS = ("tts-1", "tts-1-hd")  # neither takes instructions nor streams events
+CLASSIC_VOICES = ("alloy", "ash", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer")  # tts-1's
+VOICES = (*CLASSIC_VOICES, "ballad", "verse", "marin", "cedar")
+SPEECH_CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+MAX_SPEECH_CHARACTERS = 4096  # input and instructions: "maxLength: 4096"
+CHARACTERS_PER_SECOND = 15  # speech at speed 1
+SPEECH_RATE = 24_000  # samples per second of OpenAI's speech (16-bit mono)
+MP3_FRAME = b"\xff\xfb\x90\xc0"  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz, mono, no CRC
+MP3_FRAME_BYTES, MP3_FRAMES_PER_SECOND = 417, 44_100 / 1152
+AAC_FRAME_BYTES, AAC_FRAMES_PER_SECOND = 512, SPEECH_RATE / 1024  # ADTS, AAC LC, 24 kHz mono: 96 kbit/s
+SSE_CHUNK_BYTES = 16_384
+
+
+def create_speech(request: Request) -> Response:
+    body = request.json()
+    reject_unknown(body, SPEECH_PARAMETERS)
+    model = require(body, "model")
+    text = require(body, "input")
+    check_length(text, "input", MAX_SPEECH_CHARACTERS)
+    model_or_404(request, model)
+    check_choice(model, "model", SPEECH_MODELS)
+    classic = model in CLASSIC_SPEECH_MODELS
+    voice = _voice(body, classic)
+    instructions = _speech_instructions(body, classic)
+    response_format = optional(body, "response_format") or "mp3"
+    check_choice(response_format, "response_format", SPEECH_CONTENT_TYPES)
+    check_range(body, "speed", 0.25, 4)
+    stream_format = _stream_format(body, classic)
+    seconds = max(0.5, len(text) / CHARACTERS_PER_SECOND / (body.get("speed") or 1))
+    audio = SPEECH_ENCODERS[response_format](seconds, synth.stable_int(model, voice, text, instructions))
+    if stream_format == "sse":
+        input_tokens = synth.estimate_tokens(text) + synth.estimate_tokens(instructions)
+        return sse_response(_speech_events(audio, input_tokens, seconds), done=False)
+    return Response(audio, content_type=SPEECH_CONTENT_TYPES[response_format])
+
+
+def _voice(body: dict[str, Any], classic: bool) -> str:
+    """A built-in voice (tts-1 and tts-1-hd have fewer), or a custom voice's id (``{"id": "voice_…"}``)."""
+    voice = require(body, "voice", (str, dict))
+    if isinstance(voice, str):
+        check_choice(voice, "voice", CLASSIC_VOICES if classic else VOICES)
+        return voice
+    if set(voice) != {"id"} or not isinstance(voice["id"], str):
+        raise invalid("Invalid 'voice': expected a voice name or an object with only a string 'id'.", param="voice")
+    return voice["id"]
+
+
+def _speech_instructions(body: dict[str, Any], classic: bool) -> str:
+    instructions = optional(body, "instructions") or ""
+    check_length(instructions, "instructions", MAX_SPEECH_CHARACTERS)
+    if instructions and classic:
+        raise invalid(
+            "Instructions are not supported for tts-1 and tts-1-hd.", param="instructions", code="unsupported_value"
+        )
+    return instructions
+
+
+def _stream_format(body: dict[str, Any], classic: bool) -> str:
+    stream_format = optional(body, "stream_format") or "audio"
+    check_choice(stream_format, "stream_format", ["sse", "audio"])
+    if stream_format == "sse" and classic:
+        message = "stream_format 'sse' is not supported for tts-1 and tts-1-hd."
+        raise invalid(message, param="stream_format", code="unsupported_value")
+    return stream_format
+
+
+def _speech_events(audio: bytes, input_tokens: int, seconds: float):
+    for start in range(0, len(audio), SSE_CHUNK_BYTES):
+        chunk = base64.b64encode(audio[start : start + SSE_CHUNK_BYTES]).decode("ascii")
+        yield {"type": "speech.audio.delta", "audio": chunk}
+    output_tokens = max(1, round(seconds * AUDIO_TOKENS_PER_SECOND))
+    usage = {"input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": input_tokens + output_tokens}
+    yield {"type": "speech.audio.done", "usage": usage}
+
+
+def _pcm(seconds: float, seed: int) -> bytes:
+    """A quiet tone of 200 to 600 Hz (the seed picks it): whole periods, repeated."""
+    period = 40 + seed % 81  # samples per period
+    wave_period = struct.pack(f"<{period}h", *(round(3000 * math.sin(2 * math.pi * i / period)) for i in range(period)))
+    samples = round(seconds * SPEECH_RATE)
+    return (wave_period * (samples // period + 1))[: 2 * samples]
+
+
+def _wav(seconds: float, seed: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(SPEECH_RATE)
+        audio.writeframes(_pcm(seconds, seed))
+    return buffer.getvalue()
+
+
+def _mp3(seconds: float, seed: int) -> bytes:
+    frame = MP3_FRAME + bytes(MP3_FRAME_BYTES - len(MP3_FRAME))
+    return frame * max(1, round(seconds * MP3_FRAMES_PER_SECOND))
+
+
+def _aac(seconds: float, seed: int) -> bytes:
+    """ADTS frames: the 7-byte header (AAC LC, 24 kHz, mono, this frame's length), then silence."""
+    length = AAC_FRAME_BYTES
+    header = bytes([0xFF, 0xF1, 0x58, 0x40 | length >> 11, (length >> 3) & 0xFF, (length & 7) << 5 | 0x1F, 0xFC])
+    return (header + bytes(length - len(header))) * max(1, round(seconds * AAC_FRAMES_PER_SECOND))
+
+
+def _magic_then_silence(magic: bytes, bytes_per_second: int):
+    def encode(seconds: float, seed: int) -> bytes:
+        return magic + bytes(round(seconds * bytes_per_second))
+
+    return encode
+
+
+SPEECH_ENCODERS = {
+    "mp3": _mp3,
+    "opus": _magic_then_silence(b"OggS", 8_000),  # 64 kbit/s
+    "aac": _aac,
+    "flac": _magic_then_silence(b"fLaC", 32_000),  # about two thirds of the PCM
+    "wav": _wav,
+    "pcm": _pcm,
+}
+
+
 ROUTES = (
     Route("POST", "/audio/transcriptions", create_transcription),
     Route("POST", "/audio/translations", create_translation),
+    Route("POST", "/audio/speech", create_speech),
 )

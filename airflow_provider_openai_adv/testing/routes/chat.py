@@ -1,29 +1,38 @@
-"""``/v1/chat/completions``: plain and streaming, with ``n``, limits, JSON modes and tools.
+"""``/v1/chat/completions``: plain and streaming, with ``n``, limits, JSON modes, tools and logprobs.
 
 Answers are deterministic: the model quotes the last user message back. With
-``response_format`` json_object / json_schema it answers valid JSON (for a schema, an
-object with every required property); with a forced tool choice, or a tool whose name
-the user message mentions, it calls that tool with arguments that fit its schema.
+``response_format`` json_object it answers valid JSON; with json_schema, a value that
+validates against the schema (``schema_values.value_for_schema``: nested objects,
+``$ref``, ``anyOf``, enums, formats, patterns...). With a forced tool choice, or a tool
+whose name the user message mentions, it calls that tool with arguments that validate
+against its parameters. A strict schema that breaks strict mode's rules, or one no value
+can be made for, is OpenAI's 400 ``Invalid schema``. ``logprobs`` are made up but stable,
+per word-sized token (as streamed).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
+from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
     check_choice,
     check_range,
+    formatted_answer,
+    function_to_call,
     model_or_404,
+    optional,
     require,
     sse_response,
+    strict_schema_problem,
     usage,
 )
 from airflow_provider_openai_adv.testing.routing import Route
-from airflow_provider_openai_adv.testing.schema_values import value_for_schema
+from airflow_provider_openai_adv.testing.schema_values import SchemaValueError, value_for_schema
 from airflow_provider_openai_adv.testing.state import new_id
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -76,38 +85,96 @@ def check_sampling(body: dict[str, Any]) -> None:
         )
 
 
-def _content(body: dict[str, Any], reply: str) -> str:
+def _check_logprobs(body: dict[str, Any]) -> None:
+    optional(body, "logprobs", bool)
+    optional(body, "top_logprobs", int)
+    check_range(body, "top_logprobs", 0, 20)
+    if body.get("top_logprobs") is not None and not body.get("logprobs"):
+        raise invalid("'logprobs' must be set to true when 'top_logprobs' is used.", param="top_logprobs")
+
+
+def _response_format(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The response format's type, and its ``json_schema`` object (empty for the other types)."""
     response_format = body.get("response_format") or {}
     kind = response_format.get("type", "text") if isinstance(response_format, dict) else "text"
     check_choice(kind, "response_format.type", ["text", "json_object", "json_schema"])
-    if kind == "json_object":
-        return json.dumps({"reply": reply})
-    if kind == "json_schema":
-        schema = (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
-        return json.dumps(value_for_schema(schema, reply))
-    return reply
+    if kind != "json_schema":
+        return kind, {}
+    return kind, require(response_format, "json_schema", dict, path="response_format.json_schema")
 
 
-def _tool_to_call(body: dict[str, Any], prompt: str) -> dict[str, Any] | None:
-    tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict) and tool.get("type") == "function"]
+def _check_strict_schemas(body: dict[str, Any]) -> None:
+    """Strict mode's rules (``common.strict_schema_problem``) for a strict response format and strict tools."""
+    _, json_schema = _response_format(body)
+    problem = strict_schema_problem(json_schema.get("schema")) if json_schema.get("strict") else None
+    if problem:
+        raise _invalid_format(json_schema, problem)
+    for index, tool in enumerate(body.get("tools") or []):
+        function = _function(tool)
+        problem = strict_schema_problem(function.get("parameters")) if function.get("strict") else None
+        if problem:
+            raise _invalid_parameters(function, index, problem)
+
+
+def _invalid_format(json_schema: dict[str, Any], reason: str) -> APIError:
+    return invalid(
+        f"Invalid schema for response_format '{json_schema.get('name', '')}': {reason}",
+        param="response_format",
+        code="invalid_json_schema",
+    )
+
+
+def _invalid_parameters(function: dict[str, Any], index: int, reason: str) -> APIError:
+    return invalid(
+        f"Invalid schema for function '{function.get('name', '')}': {reason}",
+        param=f"tools[{index}].function.parameters",
+        code="invalid_function_parameters",
+    )
+
+
+def _content(body: dict[str, Any], reply: str) -> str:
+    kind, json_schema = _response_format(body)
+    try:
+        return formatted_answer(kind, json_schema.get("schema"), reply)
+    except SchemaValueError as error:
+        raise _invalid_format(json_schema, f"{error}.") from None
+
+
+def _function_to_call(body: dict[str, Any], prompt: str) -> dict[str, Any] | None:
+    functions = [_function(tool) for tool in _function_tools(body)]
     choice = body.get("tool_choice", "auto")
-    if not tools or choice == "none":
+    if not functions or choice == "none":
         return None
-    if isinstance(choice, dict):
-        wanted = (choice.get("function") or {}).get("name")
-        return next((tool["function"] for tool in tools if tool["function"].get("name") == wanted), None)
-    if choice == "required":
-        return tools[0]["function"]
-    return next((tool["function"] for tool in tools if tool["function"].get("name", "\0") in prompt), None)
+    forced = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
+    return function_to_call(functions, prompt, required=choice == "required", name=forced)
+
+
+def _function_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [tool for tool in body.get("tools") or [] if isinstance(tool, dict) and tool.get("type") == "function"]
+
+
+def _function(tool: Any) -> dict[str, Any]:
+    """A tool's ``function`` object (empty when it has none, so that its checks find nothing to use)."""
+    function = tool.get("function") if isinstance(tool, dict) else None
+    return function if isinstance(function, dict) else {}
+
+
+def _arguments(body: dict[str, Any], function: dict[str, Any], prompt: str) -> str:
+    """The call's arguments: a value for the function's parameters, or OpenAI's 400 for a schema with none."""
+    try:
+        return json.dumps(value_for_schema(function.get("parameters") or {"type": "object"}, prompt))
+    except SchemaValueError as error:
+        index = next(i for i, tool in enumerate(body["tools"]) if _function(tool) is function)
+        raise _invalid_parameters(function, index, f"{error}.") from None
 
 
 def _choice_message(
     body: dict[str, Any], model: str, prompt: str, reply: str, seed_index: int
 ) -> tuple[dict[str, Any], str, int]:
     """The assistant message of one choice, its finish reason and its token count."""
-    function = _tool_to_call(body, prompt)
+    function = _function_to_call(body, prompt)
     if function is not None:
-        arguments = json.dumps(value_for_schema(function.get("parameters") or {"type": "object"}, prompt))
+        arguments = _arguments(body, function, prompt)
         call = {
             "id": f"call_{synth.stable_int(model, prompt, seed_index) % 10**12:012d}",
             "type": "function",
@@ -125,11 +192,53 @@ def _choice_message(
     return message, "length" if cut else "stop", synth.estimate_tokens(text)
 
 
+# -- log probabilities ------------------------------------------------------------------------
+
+
+def token_logprob(token: str) -> float:
+    """A made-up, stable log probability for ``token``: between -1 and -0.001, so the likeliest at its place."""
+    return -(1 + synth.stable_int(token) % 1000) / 1000
+
+
+def likeliest_tokens(token: str, count: int) -> list[tuple[str, float]]:
+    """The ``count`` likeliest tokens at ``token``'s place, ``token`` first; the others share the
+    probability it leaves, halving at each rank, so that all add up to less than 1."""
+    logprob = token_logprob(token)
+    left = -math.expm1(logprob)  # 1 - p
+    others = [(f" alt{rank}", round(math.log(left / 2**rank), 4)) for rank in range(1, count)]
+    return [(token, logprob), *others][:count]
+
+
+def token_logprobs(text: str, top: int) -> list[dict[str, Any]]:
+    """Chat's ``logprobs.content`` for ``text``: each word-sized token (as streamed) with its ``top`` likeliest."""
+    return [
+        {
+            **_scored(token, token_logprob(token)),
+            "top_logprobs": [_scored(*pair) for pair in likeliest_tokens(token, top)],
+        }
+        for token in split_for_stream(text)
+    ]
+
+
+def _scored(token: str, logprob: float) -> dict[str, Any]:
+    return {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8", "surrogatepass"))}
+
+
+def _choice_logprobs(body: dict[str, Any], message: dict[str, Any]) -> dict[str, Any] | None:
+    if not body.get("logprobs"):
+        return None
+    content = message.get("content")
+    tokens = None if content is None else token_logprobs(content, body.get("top_logprobs") or 0)
+    return {"content": tokens, "refusal": None}
+
+
 def create_chat_completion(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
     messages = _check_messages(require(body, "messages", list))
     check_sampling(body)
+    _check_logprobs(body)
+    _check_strict_schemas(body)
     model_or_404(request, model)
     prompt = next((message_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     reply = answer_for(request, model, prompt)
@@ -139,7 +248,8 @@ def create_chat_completion(request: Request) -> Response:
     for index in range(body.get("n") or 1):
         message, finish_reason, tokens = _choice_message(body, model, prompt, reply, index)
         completion_tokens += tokens
-        choices.append({"index": index, "message": message, "logprobs": None, "finish_reason": finish_reason})
+        logprobs = _choice_logprobs(body, message)
+        choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish_reason})
     completion = {
         "id": new_id("chatcmpl"),
         "object": "chat.completion",
@@ -177,11 +287,21 @@ def stream_chunks(completion: dict[str, Any], include_usage: bool):
         if message.get("tool_calls"):
             calls = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
             yield chunk([{"index": index, "delta": {"tool_calls": calls}, "logprobs": None, "finish_reason": None}])
-        for piece in split_for_stream(message.get("content") or ""):
-            yield chunk([{"index": index, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}])
+        for piece, logprobs in _pieces(message.get("content") or "", choice["logprobs"]):
+            yield chunk([{"index": index, "delta": {"content": piece}, "logprobs": logprobs, "finish_reason": None}])
         yield chunk([{"index": index, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}])
     if include_usage:
         yield chunk([], usage=completion["usage"])
+
+
+def _pieces(content: str, logprobs: dict[str, Any] | None) -> list[tuple[str, dict[str, Any] | None]]:
+    """The content's deltas, each with its token's ``logprobs`` when they were asked for."""
+    pieces = split_for_stream(content)
+    if logprobs is None:
+        return [(piece, None) for piece in pieces]
+    return [
+        (piece, {"content": [entry], "refusal": None}) for piece, entry in zip(pieces, logprobs["content"], strict=True)
+    ]
 
 
 def split_for_stream(text: str) -> list[str]:

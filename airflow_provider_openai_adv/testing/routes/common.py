@@ -11,18 +11,24 @@ from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore, learned_reply
 from airflow_provider_openai_adv.testing.http import Form, Request, Response, UploadedFile, invalid, not_found
 from airflow_provider_openai_adv.testing.models import ModelStore
+from airflow_provider_openai_adv.testing.schema_values import value_for_schema
 
 METADATA_PAIRS, METADATA_KEY_CHARS, METADATA_VALUE_CHARS = 16, 64, 512  # the spec's ``Metadata``
+MAX_STRICT_NESTING = 64  # levels a strict schema may nest (a bound of the emulator's, as ``schema_values.MAX_DEPTH``)
 EXPIRY_SECONDS = (3600, 2_592_000)  # ``FileExpirationAfter.seconds``: "between 3600 (1 hour) and 2592000 (30 days)"
 
 
-def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
-    """The required parameter ``name``; OpenAI's 400 when it is missing or mistyped."""
+def require(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str, *, path: str | None = None) -> Any:
+    """The required parameter ``name``; OpenAI's 400 when it is missing or mistyped.
+
+    ``path`` is how the 400 names a nested parameter (``input[0].role``); ``name`` by default.
+    """
+    param = path or name
     if name not in body or body[name] is None:
-        raise invalid(f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter")
+        raise invalid(f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
     value = body[name]
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
-        raise invalid(f"Invalid type for '{name}'.", param=name, code="invalid_type")
+        raise invalid(f"Invalid type for '{param}'.", param=param, code="invalid_type")
     return value
 
 
@@ -43,6 +49,19 @@ def check_range(body: dict[str, Any], name: str, low: float, high: float) -> Non
             param=name,
             code="invalid_value" if name != "n" else "integer_out_of_range",
         )
+
+
+def check_length(value: str | list[Any], name: str, maximum: int) -> None:
+    """OpenAI's 400 for a string or an array longer than the spec allows."""
+    if len(value) <= maximum:
+        return
+    kind, article = ("string", "a") if isinstance(value, str) else ("array", "an")
+    raise invalid(
+        f"Invalid '{name}': {kind} too long. Expected {article} {kind} with maximum length {maximum}, "
+        f"but got {article} {kind} with length {len(value)} instead.",
+        param=name,
+        code=f"{kind}_above_max_length",
+    )
 
 
 def check_choice(value: Any, name: str, allowed: Iterable[str]) -> None:
@@ -66,6 +85,73 @@ def answer_for(request: Request, model: str, prompt: str) -> str:
     return learned_reply(request.state, model, prompt) or synth.reply_for(model, prompt)
 
 
+def formatted_answer(kind: str, schema: dict[str, Any] | None, reply: str) -> str:
+    """``reply`` in the output format asked for: ``text`` as it is, ``json_object`` wrapped in an
+    object, ``json_schema`` as a value that satisfies ``schema``."""
+    if kind == "json_object":
+        return json.dumps({"reply": reply})
+    if kind == "json_schema":
+        return json.dumps(value_for_schema(schema or {"type": "object"}, reply))
+    return reply
+
+
+def function_to_call(
+    functions: list[dict[str, Any]], prompt: str | None, *, required: bool = False, name: str | None = None
+) -> dict[str, Any] | None:
+    """The function (``{"name", "parameters"...}``) the emulated model calls, if any.
+
+    The one ``name`` forces; the first when a call is ``required``; else one whose name the
+    ``prompt`` mentions (no prompt: the model answers in words, as after a tool's result).
+    """
+    if name is not None:
+        return next((function for function in functions if function.get("name") == name), None)
+    if required:
+        return functions[0] if functions else None
+    if prompt is None:
+        return None
+    return next((function for function in functions if function.get("name", "\0") in prompt), None)
+
+
+def strict_schema_problem(schema: Any, context: tuple[str, ...] = (), depth: int = 0) -> str | None:
+    """Why strict mode refuses ``schema``, in OpenAI's words, or ``None`` when it takes it.
+
+    Strict mode (structured outputs, strict function tools) needs every object closed
+    (``additionalProperties: false``) and every property listed in ``required``, at every
+    depth; past ``MAX_STRICT_NESTING`` levels the schema is refused as too deep.
+    """
+    if not isinstance(schema, dict):
+        return None
+    if depth > MAX_STRICT_NESTING:
+        return f"The schema nests deeper than {MAX_STRICT_NESTING} levels."
+    if schema.get("type") == "object" or "properties" in schema:
+        where = f"In context={context!r}"
+        if schema.get("additionalProperties") is not False:
+            return f"{where}, 'additionalProperties' is required to be supplied and to be false."
+        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        missing = [name for name in schema.get("properties") or {} if name not in required]
+        if missing:
+            return (
+                f"{where}, 'required' is required to be supplied and to be an array including every key in "
+                f"properties. Missing '{missing[0]}'."
+            )
+    for inner_context, inner in _subschemas(schema, context):
+        problem = strict_schema_problem(inner, inner_context, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _subschemas(schema: dict[str, Any], context: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+    for key in ("properties", "$defs", "definitions"):
+        if isinstance(schema.get(key), dict):
+            yield from (((*context, key, name), inner) for name, inner in schema[key].items())
+    if "items" in schema:
+        yield (*context, "items"), schema["items"]
+    for key in ("anyOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            yield from (((*context, key, str(index)), inner) for index, inner in enumerate(schema[key]))
+
+
 def model_or_404(request: Request, model: str) -> dict[str, Any]:
     found = current_models(request).get(model)
     if found is None:
@@ -85,12 +171,16 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     }
 
 
-def sse_response(events: Iterable[dict[str, Any]], *, done: bool = True) -> Response:
-    """Stream ``events`` as server-sent events, then ``data: [DONE]``."""
+def sse_response(events: Iterable[dict[str, Any]], *, done: bool = True, named: bool = False) -> Response:
+    """Stream ``events`` as server-sent events, then ``data: [DONE]``.
+
+    ``named``: each event also has an ``event:`` line with its ``type``, as the Responses API sends them.
+    """
 
     async def encode():
         for event in events:
-            yield b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
+            name = b"event: " + event["type"].encode() + b"\n" if named else b""
+            yield name + b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
         if done:
             yield b"data: [DONE]\n\n"
 
@@ -149,9 +239,9 @@ def upload_digest(upload: UploadedFile) -> str:
         return hashlib.file_digest(handle, "blake2b").hexdigest()
 
 
-def optional(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str) -> Any:
+def optional(body: dict[str, Any], name: str, kinds: type | tuple[type, ...] = str, *, path: str | None = None) -> Any:
     """The optional parameter ``name`` (``None`` when absent or null), type-checked like ``require``."""
-    return require(body, name, kinds) if body.get(name) is not None else None
+    return require(body, name, kinds, path=path) if body.get(name) is not None else None
 
 
 def check_metadata(value: Any) -> dict[str, str] | None:

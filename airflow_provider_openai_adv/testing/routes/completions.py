@@ -15,7 +15,13 @@ from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
-from airflow_provider_openai_adv.testing.routes.chat import FINGERPRINT, check_sampling, split_for_stream
+from airflow_provider_openai_adv.testing.routes.chat import (
+    FINGERPRINT,
+    check_sampling,
+    likeliest_tokens,
+    split_for_stream,
+    token_logprob,
+)
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
     check_range,
@@ -102,17 +108,13 @@ def _generate(request: Request, body: dict[str, Any], model: str, prompt: str) -
 
 
 def _logprobs(text: str, top: int) -> dict[str, list[Any]]:
-    """Stable log probabilities for the word-sized tokens of ``text``; ``top`` alternatives each."""
+    """The legacy ``logprobs`` of ``text``'s word-sized tokens, as chat's: the ``top`` likeliest at each, or itself."""
     tokens = split_for_stream(text)
     offsets = [sum(len(token) for token in tokens[:position]) for position in range(len(tokens))]
-    chosen = [-(synth.stable_int(token) % 4000) / 1000 for token in tokens]
     return {
         "tokens": tokens,
-        "token_logprobs": chosen,
-        "top_logprobs": [
-            {token: logprob, **{f" alt{rank}": round(logprob - rank, 3) for rank in range(1, top)}}
-            for token, logprob in zip(tokens, chosen, strict=True)
-        ],
+        "token_logprobs": [token_logprob(token) for token in tokens],
+        "top_logprobs": [dict(likeliest_tokens(token, max(1, top))) for token in tokens],
         "text_offset": offsets,
     }
 
