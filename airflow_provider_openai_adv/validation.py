@@ -532,6 +532,8 @@ def check_audio(
     require_range("temperature", params.get("temperature"), 0, AUDIO_TEMPERATURE)
     if params.get("timestamp_granularities") and params.get("response_format") != "verbose_json":
         raise fail("timestamp_granularities", "needs response_format='verbose_json'")
+    if params.get("stream"):
+        raise fail("stream", "a streamed transcript is not supported here; the answer holds the whole transcript")
 
 
 # -- files ------------------------------------------------------------------------------

@@ -441,6 +441,7 @@ CASES: list[Case] = [
         ("transcription-empty-file", "file", {"file": file("speech.wav", b"")}),
         ("transcription-unsupported-extension", "file", {"file": file("speech.txt", b"words")}),
         ("transcription-file-missing", "file", {"file": MISSING}),
+        ("transcription-streamed", "stream", {"extra_body": {"stream": True}}),
         ("transcription-file-empty-name", "file", {"file": ""}),
         ("transcription-file-template-missing", "file", {"file": NO_VALUE}),
         ("transcription-file-a-folder", "file", {"file": directory("folder.wav")}),

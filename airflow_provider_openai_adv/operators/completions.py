@@ -57,6 +57,8 @@ class OpenAICreateChatCompletionOperator(StreamingOperator):
         user: str | None = None,
         safety_identifier: str | None = None,
         prompt_cache_key: str | None = None,
+        prompt_cache_options: dict[str, Any] | None = None,
+        moderation: dict[str, Any] | None = None,
         web_search_options: dict[str, Any] | None = None,
         extra_body: dict[str, Any] | None = None,
         **kwargs: Any,

@@ -85,6 +85,8 @@ class OpenAICreateResponseOperator(StreamingOperator, JobWaitOperator):
         truncation: str | None = None,
         context_management: list[dict[str, Any]] | None = None,
         prompt_cache_key: str | None = None,
+        prompt_cache_options: dict[str, Any] | None = None,
+        moderation: dict[str, Any] | None = None,
         prompt_cache_retention: str | None = None,
         safety_identifier: str | None = None,
         user: str | None = None,
