@@ -50,8 +50,21 @@ class TaskRun:
         return self.ti.xcoms
 
 
-def run_task(operator: Any, *, map_index: int = -1, start_date: datetime | None = None) -> TaskRun:
-    """Render and execute ``operator``; run each trigger it defers to inline and resume."""
+class StateStore(dict):
+    """What a task sees of Airflow 3.3's task state store (``context["task_state_store"]``)."""
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        self[key] = value
+
+    def delete(self, key: str) -> None:
+        self.pop(key, None)
+
+
+def run_task(
+    operator: Any, *, map_index: int = -1, start_date: datetime | None = None, state_store: StateStore | None = None
+) -> TaskRun:
+    """Render and execute ``operator``; run each trigger it defers to inline and resume.
+    ``state_store``: the task state store its tries share (none, as before Airflow 3.3, if not given)."""
     from airflow.sdk.bases.operator import ExecutorSafeguard
     from airflow.sdk.exceptions import TaskDeferred
 
@@ -59,6 +72,8 @@ def run_task(operator: Any, *, map_index: int = -1, start_date: datetime | None 
     if start_date is not None:
         ti.start_date = start_date
     context = _context(ti)
+    if state_store is not None:
+        context["task_state_store"] = state_store
     operator.render_template_fields(context)
     was, ExecutorSafeguard.test_mode = ExecutorSafeguard.test_mode, True
     try:

@@ -3,6 +3,8 @@ and the conversations a DAG keeps state in."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_adv.hooks.openai_adv import OpenAIAdvHook
@@ -13,6 +15,14 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_adv.jobs.kinds import JobKind
+
+
+RUNNING_KEY = "openai_adv_background_response"  # task state store: the response a try is waiting on
+
+
+def _request_tag(arguments: dict[str, Any]) -> str:
+    """What makes two tries' requests the same one."""
+    return hashlib.sha256(json.dumps(arguments, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 class OpenAICreateResponseOperator(StreamingOperator, JobWaitOperator):
@@ -30,7 +40,9 @@ class OpenAICreateResponseOperator(StreamingOperator, JobWaitOperator):
     * ``background=True`` lets OpenAI work on it while the task waits — deferred to the
       triggerer (``deferrable``) or in the worker — on the wait engine: ``wait_timeout``
       and ``execution_timeout`` bound the wait and then cancel it (unless
-      ``cancel_on_timeout=False``), and a task killed while waiting cancels it.
+      ``cancel_on_timeout=False``), and a task killed while waiting cancels it. A retried
+      task waits on the response its earlier try left running (Airflow 3.3's task state
+      store keeps its id) instead of starting and paying for another.
     * An ``incomplete`` response (cut by ``max_output_tokens`` or a content filter) fails
       the task with its reason, without retries, unless ``allow_incomplete=True``; it is
       then returned whole, unparsed.
@@ -101,20 +113,48 @@ class OpenAICreateResponseOperator(StreamingOperator, JobWaitOperator):
         return self.hook.response_kind
 
     def execute(self, context: Context) -> Any:
+        arguments = self.api_arguments()
         if self.background:
             self.check_wait_settings(self.wait_timeout)
-        response = self.call_api(self.api_arguments())
+            earlier = self._still_running(context, arguments)
+            if earlier is not None:
+                return self.wait_for(earlier, context)
+        response = self.call_api(arguments)
         if self.job_kind().state_of(response).is_terminal:
             return self.succeeded(response, context)
         self.log.info("Response %s is %s; waiting for it", response["id"], response["status"])
         context["ti"].xcom_push(key="response_id", value=response["id"])
+        if context.get("task_state_store") is not None:
+            context["task_state_store"].set(RUNNING_KEY, {"id": response["id"], "request": _request_tag(arguments)})
         return self.wait_for(response["id"], context)
+
+    def _still_running(self, context: Context, arguments: dict[str, Any]) -> str | None:
+        """The background response an earlier try of this task started for the same request,
+        if it is still running: a retry waits on it instead of paying again. (A finished one
+        is not reused: the try that saw it finish failed on its answer, so ask anew.)"""
+        store = context.get("task_state_store")  # Airflow 3.3 and later
+        earlier = store.get(RUNNING_KEY) if store is not None else None
+        if not isinstance(earlier, dict) or earlier.get("request") != _request_tag(arguments):
+            return None
+        from airflow_provider_openai_adv.exceptions import NotFoundError
+
+        try:
+            response = self.hook.retrieve_response(str(earlier.get("id")))
+        except NotFoundError:
+            return None
+        if self.job_kind().state_of(response).is_terminal:
+            return None
+        self.log.info("Re-attaching to response %s (%s), started by an earlier try", response["id"], response["status"])
+        context["ti"].xcom_push(key="response_id", value=response["id"])
+        return response["id"]
 
     def succeeded(self, response: dict[str, Any], context: Context) -> Any:
         """Judge a finished response; its validated value, or the response itself."""
         from airflow_provider_openai_adv.jobs.kinds import JobState
 
         kind = self.job_kind()
+        if self.background and context.get("task_state_store") is not None:
+            context["task_state_store"].delete(RUNNING_KEY)  # finished: nothing for a retry to wait on
         if kind.state_of(response) is not JobState.SUCCEEDED:
             from airflow_provider_openai_adv.exceptions import OpenAIAdvError
 

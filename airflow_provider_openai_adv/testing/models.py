@@ -77,6 +77,18 @@ BASE_MODELS: dict[str, str] = {
 }
 BASE_MODEL_CREATED = 1_700_000_000
 
+# What each model is, by the start of its id (the first rule that matches); a model no rule
+# matches is a chat model, unless the specification names it for ``/responses`` only. The
+# completion rule also covers the 2023 fine-tuning bases (``ada``, ``curie``...).
+KIND_RULES = (
+    (("dall-e-", "gpt-image-", "chatgpt-image-"), "image"),
+    (("tts-", "gpt-4o-mini-tts"), "speech"),
+    (("whisper-", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"), "transcription"),
+    (("text-embedding-",), "embedding"),
+    (("omni-moderation-", "text-moderation-"), "moderation"),
+    (("gpt-3.5-turbo-instruct", "davinci", "babbage", "curie", "ada"), "completion"),
+)
+
 
 class ModelStore(Store):
     """The models ``/models`` lists, by id; get it with ``state.store(ModelStore)``.
@@ -102,3 +114,13 @@ class ModelStore(Store):
 
 def model_object(model_id: str, created: int, owned_by: str) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": created, "owned_by": owned_by}
+
+
+def model_kind(model_id: str) -> str:
+    """``chat``, ``responses`` (served by ``/responses`` only), ``completion``, ``embedding``,
+    ``moderation``, ``image``, ``speech`` or ``transcription``; a fine-tuned model
+    (``ft:<base>:<org>:<suffix>:<id>``) is of its base's kind."""
+    base = model_id.split(":")[1] if model_id.startswith("ft:") else model_id
+    if base in RESPONSES_ONLY_MODELS:
+        return "responses"
+    return next((kind for prefixes, kind in KIND_RULES if base.startswith(prefixes)), "chat")

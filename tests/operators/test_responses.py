@@ -22,8 +22,9 @@ from airflow_provider_openai_adv.operators import (
     OpenAICreateResponseOperator,
     OpenAIDeleteConversationOperator,
 )
+from airflow_provider_openai_adv.operators.responses import RUNNING_KEY, _request_tag
 from airflow_provider_openai_adv.structured import StructuredOutputError
-from tests.tasks import run_task
+from tests.tasks import StateStore, run_task
 
 WAYS = [pytest.param(False, id="in-worker"), pytest.param(True, id="deferred")]
 
@@ -184,3 +185,33 @@ def test_a_typed_chat_answer_is_validated_into_xcom(openai_emulator):
     assert Ticket.model_validate(run.value)
     response_format = sent(openai_emulator, "/v1/chat/completions")[0]["response_format"]
     assert response_format["json_schema"]["name"] == "Ticket" and response_format["json_schema"]["strict"] is True
+
+
+def test_a_retried_task_waits_on_the_background_response_its_first_try_left_running(
+    make_dag, run_dag, openai_emulator, monkeypatch
+):
+    """The first try starts the response, then loses the server past its grace and fails; the
+    retry finds the response's id in the task state store and waits on it."""
+    monkeypatch.setenv("AIRFLOW_CONN_OPENAI_ADV_DEFAULT", openai_emulator.airflow_connection(max_retries=0))
+    openai_emulator.set_response_timings(queued=600, in_progress=60)  # finishes only as the waits move the clock
+    pause = staticmethod(lambda seconds: openai_emulator.advance_clock(100))
+    monkeypatch.setattr(OpenAICreateResponseOperator, "sleep", pause)
+    openai_emulator.add_fault(path="/v1/responses/resp_*", method="GET", status=503, times=2)
+    with make_dag() as dag:
+        respond(background=True, deferrable=False, poll_interval=0.05, transient_error_grace=0, retries=1,
+                retry_delay=0)  # fmt: skip
+    outcome = run_dag(dag)
+    assert outcome.state == "success" and outcome.tries[("respond", -1)] == 2
+    assert len(sent(openai_emulator)) == 1  # one response created, and paid for, across both tries
+    assert outcome.value("respond")["status"] == "completed"
+
+
+def test_a_retry_does_not_wait_on_a_response_that_already_finished(openai_emulator):
+    openai_emulator.set_response_timings(queued=0, in_progress=0)
+    store = StateStore()
+    first = run_task(respond(background=True, deferrable=False, poll_interval=0.05), state_store=store).value
+    assert len(sent(openai_emulator)) == 1 and first["status"] == "completed" and store == {}  # done: forgotten
+    task = respond(background=True, deferrable=False, poll_interval=0.05)
+    store[RUNNING_KEY] = {"id": first["id"], "request": _request_tag(task.api_arguments())}  # as a killed try leaves it
+    run_task(task, state_store=store)
+    assert len(sent(openai_emulator)) == 2  # it had finished: asked anew (its answer may be what failed the try)

@@ -22,7 +22,7 @@ import random
 import re
 import struct
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -52,14 +52,20 @@ from airflow_provider_openai_adv.testing.routes.common import (
 from airflow_provider_openai_adv.testing.routing import Route
 
 AUDIO_FORMATS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
-RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # whisper-1's, and translations'
+DIARIZED = "diarized_json"
 # The response formats of each model. The spec's prose allows only json for the gpt-4o
 # models; OpenAI's API also answers text ("Use 'json' or 'text'"), so the emulator does.
 TRANSCRIPTION_MODELS = {
     "whisper-1": RESPONSE_FORMATS,
+    "gpt-transcribe": ("json", "text"),
     "gpt-4o-transcribe": ("json", "text"),
     "gpt-4o-mini-transcribe": ("json", "text"),
+    "gpt-4o-mini-transcribe-2025-12-15": ("json", "text"),
+    "gpt-4o-transcribe-diarize": ("json", "text", DIARIZED),
 }
+DIARIZE_UNCHUNKED_SECONDS = 30  # longer audio needs a chunking_strategy for the diarizing model
+SPEAKERS = ("A", "B")  # the labels of a diarized transcript's alternating speakers, when none are named
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
 BYTES_PER_SECOND = 16_000  # 128 kbit/s, a common bitrate of compressed speech
 WORDS_PER_SECOND = 2.5
@@ -145,6 +151,20 @@ class Transcript:
             for index, (start, end, text) in enumerate(self.cues())
         ]
 
+    def speaker_segments(self, speakers: Sequence[str]) -> list[dict[str, Any]]:
+        """Each sentence as a ``diarized_json`` segment, the ``speakers`` taking turns."""
+        return [
+            {
+                "type": "transcript.text.segment",
+                "id": f"seg_{index:03d}",
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "text": text,
+                "speaker": speakers[index % len(speakers)],
+            }
+            for index, (start, end, text) in enumerate(self.cues(), 1)
+        ]
+
     def subtitles(self, vtt: bool) -> str:
         """The transcript as SubRip (``srt``) or WebVTT (``vtt``) cues, one per sentence."""
         blocks = ["WEBVTT\n"] if vtt else []
@@ -164,10 +184,11 @@ def _timestamp(seconds: float, vtt: bool) -> str:
 def create_transcription(request: Request) -> Response:
     form = request.require_form()
     model = _model(form, TRANSCRIPTION_MODELS)
-    response_format = _response_format(form)
+    response_format = _response_format(form, (*RESPONSE_FORMATS, DIARIZED))
     if response_format not in TRANSCRIPTION_MODELS[model]:
+        formats = " or ".join(f"'{name}'" for name in TRANSCRIPTION_MODELS[model])
         raise invalid(
-            f"response_format '{response_format}' is not compatible with model '{model}'. Use 'json' or 'text'.",
+            f"response_format '{response_format}' is not compatible with model '{model}'. Use {formats}.",
             param="response_format",
             code="unsupported_value",
         )
@@ -189,28 +210,50 @@ def create_transcription(request: Request) -> Response:
         raise invalid("Streamed transcriptions are not emulated.", param="stream")
     temperature = _temperature(form)
     seed, duration = _audio(form)
+    if model == "gpt-4o-transcribe-diarize":
+        _check_chunking(form, duration)
     transcript = Transcript.make(seed, duration)
-    if model == "whisper-1":
-        usage: dict[str, Any] = {"type": "duration", "seconds": math.ceil(duration)}
-    else:
-        audio_tokens = max(1, round(duration * AUDIO_TOKENS_PER_SECOND))
-        prompt_tokens = synth.estimate_tokens(form.get("prompt", ""))
-        output_tokens = synth.estimate_tokens(transcript.text)
-        usage = {
-            "type": "tokens",
-            "input_tokens": audio_tokens + prompt_tokens,
-            "input_token_details": {"text_tokens": prompt_tokens, "audio_tokens": audio_tokens},
-            "output_tokens": output_tokens,
-            "total_tokens": audio_tokens + prompt_tokens + output_tokens,
-        }
+    usage = _transcription_usage(model, form.get("prompt", ""), transcript)
+    if response_format == DIARIZED:
+        speakers = form.get_list("known_speaker_names") or SPEAKERS
+        segments = transcript.speaker_segments(speakers)
+        body = {"task": "transcribe", "duration": duration, "text": transcript.text, "segments": segments}
+        return json_response({**body, "usage": usage})
     language_name = LANGUAGES.get(language or "en", language or "")
     return _answer(transcript, response_format, usage, language_name, temperature, granularities or ["segment"])
+
+
+def _transcription_usage(model: str, prompt: str, transcript: Transcript) -> dict[str, Any]:
+    """whisper-1 bills the audio's seconds; the GPT models their input (audio and prompt) and output tokens."""
+    if model == "whisper-1":
+        return {"type": "duration", "seconds": math.ceil(transcript.duration)}
+    audio_tokens = max(1, round(transcript.duration * AUDIO_TOKENS_PER_SECOND))
+    prompt_tokens = synth.estimate_tokens(prompt)
+    output_tokens = synth.estimate_tokens(transcript.text)
+    return {
+        "type": "tokens",
+        "input_tokens": audio_tokens + prompt_tokens,
+        "input_token_details": {"text_tokens": prompt_tokens, "audio_tokens": audio_tokens},
+        "output_tokens": output_tokens,
+        "total_tokens": audio_tokens + prompt_tokens + output_tokens,
+    }
+
+
+def _check_chunking(form: Form, duration: float) -> None:
+    """The diarizing model needs a ``chunking_strategy`` (``auto`` or a ``server_vad`` object) past 30 seconds."""
+    chunked = form.get("chunking_strategy") or form.get("chunking_strategy[type]")
+    if duration > DIARIZE_UNCHUNKED_SECONDS and not chunked:
+        raise invalid(
+            f"chunking_strategy is required for gpt-4o-transcribe-diarize when the audio is longer than "
+            f"{DIARIZE_UNCHUNKED_SECONDS} seconds.",
+            param="chunking_strategy",
+        )
 
 
 def create_translation(request: Request) -> Response:
     form = request.require_form()
     _model(form, ["whisper-1"])
-    response_format = _response_format(form)
+    response_format = _response_format(form, RESPONSE_FORMATS)
     temperature = _temperature(form)
     seed, duration = _audio(form)
     transcript = Transcript.make(synth.stable_int("english", seed), duration)
@@ -225,9 +268,9 @@ def _model(form: Form, allowed: Iterable[str]) -> str:
     return model
 
 
-def _response_format(form: Form) -> str:
+def _response_format(form: Form, formats: Iterable[str]) -> str:
     response_format = form.get("response_format") or "json"
-    check_choice(response_format, "response_format", RESPONSE_FORMATS)
+    check_choice(response_format, "response_format", formats)
     return response_format
 
 

@@ -7,7 +7,8 @@ validates against the schema (``schema_values.value_for_schema``: nested objects
 whose name the user message mentions, it calls that tool with arguments that validate
 against its parameters. A strict schema that breaks strict mode's rules, or one no value
 can be made for, is OpenAI's 400 ``Invalid schema``. ``logprobs`` are made up but stable,
-per word-sized token (as streamed).
+per word-sized token (as streamed). Only chat models are served (``models.model_kind``):
+another kind is OpenAI's 404.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import math
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response
+from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response, not_found
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
     check_choice,
     check_range,
     formatted_answer,
     function_to_call,
-    model_or_404,
+    model_of_kind,
     optional,
     require,
     sse_response,
@@ -37,6 +38,17 @@ from airflow_provider_openai_adv.testing.state import new_id
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 FINGERPRINT = "fp_emulator"
+
+
+def not_a_chat_model(model: str, kind: str) -> APIError:
+    """OpenAI's 404 for a model chat does not serve: a Responses-only one, or not a chat model at all."""
+    if kind == "responses":
+        return not_found("This model is only supported in v1/responses and not in v1/chat/completions.", "model")
+    return not_found(
+        "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
+        "Did you mean to use v1/completions?",
+        "model",
+    )
 
 
 def message_text(content: Any) -> str:
@@ -239,7 +251,7 @@ def create_chat_completion(request: Request) -> Response:
     check_sampling(body)
     _check_logprobs(body)
     _check_strict_schemas(body)
-    model_or_404(request, model)
+    model_of_kind(request, model, ("chat",), not_a_chat_model)
     prompt = next((message_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     reply = answer_for(request, model, prompt)
     prompt_tokens = sum(synth.estimate_tokens(message_text(m.get("content"))) + 4 for m in messages)

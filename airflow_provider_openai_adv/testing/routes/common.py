@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
 from airflow_provider_openai_adv.testing.fine_tuning import FineTuningStore, learned_reply
-from airflow_provider_openai_adv.testing.http import Form, Request, Response, UploadedFile, invalid, not_found
-from airflow_provider_openai_adv.testing.models import ModelStore
+from airflow_provider_openai_adv.testing.http import (
+    APIError,
+    Form,
+    Request,
+    Response,
+    UploadedFile,
+    invalid,
+    not_found,
+)
+from airflow_provider_openai_adv.testing.models import ModelStore, model_kind
 from airflow_provider_openai_adv.testing.schema_values import value_for_schema
 
 METADATA_PAIRS, METADATA_KEY_CHARS, METADATA_VALUE_CHARS = 16, 64, 512  # the spec's ``Metadata``
@@ -160,6 +168,18 @@ def model_or_404(request: Request, model: str) -> dict[str, Any]:
             param="model",
             code="model_not_found",
         )
+    return found
+
+
+def model_of_kind(
+    request: Request, model: str, kinds: Collection[str], refusal: Callable[[str, str], APIError]
+) -> dict[str, Any]:
+    """The listed ``model`` when it is of one of the ``kinds`` (``models.model_kind``) the endpoint
+    serves; else the endpoint's answer to a model of another kind, ``refusal(model, kind)``."""
+    found = model_or_404(request, model)
+    kind = model_kind(model)
+    if kind not in kinds:
+        raise refusal(model, kind)
     return found
 
 

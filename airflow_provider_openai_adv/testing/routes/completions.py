@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response, not_found
+from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response, not_found
 from airflow_provider_openai_adv.testing.routes.chat import (
     FINGERPRINT,
     check_sampling,
@@ -25,7 +25,7 @@ from airflow_provider_openai_adv.testing.routes.chat import (
 from airflow_provider_openai_adv.testing.routes.common import (
     answer_for,
     check_range,
-    model_or_404,
+    model_of_kind,
     optional,
     require,
     sse_response,
@@ -34,8 +34,6 @@ from airflow_provider_openai_adv.testing.routes.common import (
 from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import new_id
 
-COMPLETION_MODELS = frozenset({"gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"})
-CHAT_MODEL_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4")
 DEFAULT_MAX_TOKENS = 16
 MAX_TOKENS = 1_000_000
 
@@ -60,18 +58,15 @@ def _prompts(value: str | list[Any]) -> list[tuple[str, int]]:
     return [(" ".join(f"t{token}" for token in item), len(item)) for item in items]
 
 
-def _check_model(request: Request, model: str) -> None:
-    model_or_404(request, model)
-    base = model.split(":")[1] if model.startswith("ft:") else model
-    if base in COMPLETION_MODELS:
-        return
-    if base.startswith(CHAT_MODEL_PREFIXES):  # OpenAI's answer, 404 included
-        raise not_found(
+def not_a_completion_model(model: str, kind: str) -> APIError:
+    """OpenAI's answer to a model completions does not serve: a chat model's is a 404."""
+    if kind in ("chat", "responses"):
+        return not_found(
             "This is a chat model and not supported in the v1/completions endpoint. "
             "Did you mean to use v1/chat/completions?",
             param="model",
         )
-    raise invalid(f"The model `{model}` is not supported in the v1/completions endpoint.", param="model")
+    return invalid(f"The model `{model}` is not supported in the v1/completions endpoint.", param="model")
 
 
 def _check(body: dict[str, Any]) -> None:
@@ -124,7 +119,7 @@ def create_completion(request: Request) -> Response:
     model = require(body, "model")
     prompts = _prompts(require(body, "prompt", (str, list)))
     _check(body)
-    _check_model(request, model)
+    model_of_kind(request, model, ("completion",), not_a_completion_model)
     n = body.get("n") or 1
     choices: list[dict[str, Any]] = []
     completion_tokens = 0

@@ -1,12 +1,16 @@
-"""``/v1/embeddings``: deterministic vectors, ``dimensions`` and ``encoding_format``."""
+"""``/v1/embeddings``: deterministic vectors, ``dimensions`` and ``encoding_format``.
+
+Only embedding models are served: another kind of model is OpenAI's 403 (its status and
+words, with neither ``param`` nor ``code``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes.common import check_choice, model_or_404, require
+from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response
+from airflow_provider_openai_adv.testing.routes.common import check_choice, model_of_kind, require
 from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.validation import EMBEDDING_DIMENSIONS
 
@@ -36,14 +40,16 @@ def _texts(value: Any) -> list[str]:
     return texts
 
 
+def not_an_embedding_model(model: str, kind: str) -> APIError:
+    return APIError(403, "You are not allowed to generate embeddings from this model")
+
+
 def create_embeddings(request: Request) -> Response:
     body = request.json()
     model = require(body, "model")
     texts = _texts(require(body, "input", (str, list)))
-    model_or_404(request, model)
-    native = EMBEDDING_DIMENSIONS.get(model)
-    if native is None:
-        raise invalid(f"The model `{model}` is not an embedding model.", param="model")
+    model_of_kind(request, model, ("embedding",), not_an_embedding_model)
+    native = EMBEDDING_DIMENSIONS[model]
     dimensions = body.get("dimensions")
     if dimensions is not None:
         if model == "text-embedding-ada-002":

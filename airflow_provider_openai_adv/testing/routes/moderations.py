@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_openai_adv.testing import synth
-from airflow_provider_openai_adv.testing.http import Request, Response, invalid, json_response
-from airflow_provider_openai_adv.testing.routes.common import model_or_404, optional, require
+from airflow_provider_openai_adv.testing.http import APIError, Request, Response, invalid, json_response
+from airflow_provider_openai_adv.testing.routes.common import model_of_kind, optional, require
 from airflow_provider_openai_adv.testing.routing import Route
 from airflow_provider_openai_adv.testing.state import new_id
 
 DEFAULT_MODEL = "omni-moderation-latest"
-OMNI_MODELS = ("omni-moderation-latest", "omni-moderation-2024-09-26")
-TEXT_MODELS = ("text-moderation-latest", "text-moderation-stable")
+OMNI_PREFIX = "omni-moderation-"  # the models that read images too; the text-moderation ones do not
 
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "hate": ("subhuman", "vermin", "inferior race"),
@@ -103,14 +102,16 @@ def _result(parts: list[tuple[str, str]], omni: bool) -> dict[str, Any]:
     }
 
 
+def not_a_moderation_model(model: str, kind: str) -> APIError:
+    return invalid(f"The model `{model}` is not a moderation model.", param="model")
+
+
 def create_moderation(request: Request) -> Response:
     body = request.json()
     inputs = _inputs(require(body, "input", (str, list)))
     model = optional(body, "model") or DEFAULT_MODEL
-    if model not in OMNI_MODELS + TEXT_MODELS:
-        model_or_404(request, model)
-        raise invalid(f"The model `{model}` is not a moderation model.", param="model")
-    omni = model in OMNI_MODELS
+    model_of_kind(request, model, ("moderation",), not_a_moderation_model)
+    omni = model.startswith(OMNI_PREFIX)
     if not omni and any(kind == "image" for parts in inputs for kind, _ in parts):
         raise invalid(f"The model `{model}` does not accept images; use an omni-moderation model.", param="input")
     return json_response({"id": new_id("modr"), "model": model, "results": [_result(parts, omni) for parts in inputs]})

@@ -3,8 +3,9 @@
 Each bad argument is OpenAI's 400 naming the ``param`` (``input[2].content[0].type``,
 ``tools[0].parameters``...); unknown parameters are refused as the spec lists
 ``CreateResponse``'s. Only function tools are emulated: other tool types are a 400 saying
-so. The input items are checked and shaped by ``routes/conversations.py``; what the model
-answers is ``routes/responses.py``'s.
+so. Chat models and the Responses-only ones are served (``models.model_kind``); another
+kind of model is OpenAI's 400. The input items are checked and shaped by
+``routes/conversations.py``; what the model answers is ``routes/responses.py``'s.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_openai_adv.testing.conversations import ConversationStore
-from airflow_provider_openai_adv.testing.http import Request, invalid
+from airflow_provider_openai_adv.testing.http import APIError, Request, invalid
 from airflow_provider_openai_adv.testing.responses import ResponseStore
 from airflow_provider_openai_adv.testing.routes.common import (
     check_choice,
     check_length,
     check_metadata,
     check_range,
-    model_or_404,
+    model_of_kind,
     optional,
     reject_unknown,
     require,
@@ -121,6 +122,10 @@ class Asked:
 # -- checking the request ------------------------------------------------------------------
 
 
+def not_a_responses_model(model: str, kind: str) -> APIError:
+    return invalid(f"The requested model '{model}' is not supported with the Responses API.", param="model")
+
+
 def asked_for(request: Request, body: dict[str, Any]) -> Asked:
     """The checked request; OpenAI's 400 (or 404 for an unknown model or conversation) otherwise."""
     reject_unknown(body, KNOWN)
@@ -128,7 +133,7 @@ def asked_for(request: Request, body: dict[str, Any]) -> Asked:
     _check_types(body)
     _check_values(body)
     _check_combinations(body)
-    model_or_404(request, model)
+    model_of_kind(request, model, ("chat", "responses"), not_a_responses_model)
     tools = _tools(body.get("tools"))
     earlier, conversation_id = _earlier(request, body)
     asked = Asked(
