@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_adv.exceptions import InvalidResponseError
 from airflow_provider_openai_adv.structured import StructuredOutputError
 
 if TYPE_CHECKING:
@@ -30,9 +31,15 @@ def _parts(response: dict[str, Any], kind: str) -> list[str]:
     return found
 
 
-def with_output_text(response: dict[str, Any]) -> dict[str, Any]:
+def with_output_text(response: Any) -> dict[str, Any]:
     """``response`` with ``output_text``: the text of its messages, joined."""
-    return {**response, "output_text": "".join(_parts(response, "output_text"))}
+    return {**_object(response, "a response"), "output_text": "".join(_parts(response, "output_text"))}
+
+
+def _object(answer: Any, what: str) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise InvalidResponseError(f"expected {what} (a JSON object), got {type(answer).__name__}")
+    return answer
 
 
 def parse_response(response: dict[str, Any], schema: OutputSchema) -> dict[str, Any]:
@@ -57,8 +64,11 @@ def _calls(response: dict[str, Any]) -> str:
 
 def parse_chat(completion: dict[str, Any], schema: OutputSchema) -> dict[str, Any]:
     """``completion`` with each choice's message holding ``parsed``, its validated value."""
+    listed = _object(completion, "a chat completion").get("choices")
+    if not isinstance(listed, list):
+        raise InvalidResponseError(f"the chat completion's choices are not a list: {type(listed).__name__}")
     choices = []
-    for choice in completion.get("choices") or []:
+    for choice in listed:
         if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
             raise StructuredOutputError(f"{schema.name}: the completion has a choice without a message")
         message = choice["message"]

@@ -9,6 +9,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from airflow_provider_openai_adv.exceptions import OpenAIAdvError
 from airflow_provider_openai_adv.hooks.legacy import OpenAIAdvLegacyHook
@@ -39,6 +40,16 @@ CALLS = {
     "create_transcription": lambda hook, wav: hook.create_transcription(file=wav),
     "create_translation_text": lambda hook, wav: hook.create_translation(file=wav, response_format="text"),
     "test_connection": lambda hook, wav: hook.test_connection(),
+    "create_response": lambda hook, wav: hook.create_response(model="gpt-4o-mini", input="hi"),
+    "create_response_typed": lambda hook, wav: hook.create_response(model="gpt-4o-mini", input="hi", text_format=Label),
+    "create_chat_completion_typed": lambda hook, wav: hook.create_chat_completion(**CHAT, response_format=Label),
+    "retrieve_response": lambda hook, wav: hook.retrieve_response("resp_abc"),
+    "list_response_input_items": lambda hook, wav: hook.list_response_input_items("resp_abc"),
+    "retrieve_conversation": lambda hook, wav: hook.retrieve_conversation("conv_abc"),
+    "list_conversation_items": lambda hook, wav: hook.list_conversation_items("conv_abc"),
+    "create_conversation_items": lambda hook, wav: hook.create_conversation_items(
+        "conv_abc", items=[{"role": "user", "content": "hi"}]
+    ),
     "legacy_list_fine_tunes": lambda hook, wav: legacy(hook).list_fine_tunes(),
     "legacy_retrieve_fine_tune": lambda hook, wav: legacy(hook).retrieve_fine_tune("ft-abc"),
     "legacy_list_fine_tune_events": lambda hook, wav: legacy(hook).list_fine_tune_events("ft-abc"),
@@ -52,7 +63,14 @@ STREAMS = {
         model="gpt-3.5-turbo-instruct", prompt="hi", stream=True
     ),
     "stream_chat_completion": lambda hook, wav: list(hook.stream_chat_completion(**CHAT)),
+    "create_response_stream": lambda hook, wav: hook.create_response(
+        model="gpt-4o-mini", input="hi", stream=True, text_format=Label, on_delta=lambda index, text: None
+    ),
 }
+
+
+class Label(BaseModel):
+    category: str
 
 
 def legacy(hook: OpenAIAdvHook) -> OpenAIAdvLegacyHook:
@@ -143,12 +161,47 @@ CHUNK = st.one_of(
 )
 
 
+OUTPUT_TEXT = st.fixed_dictionaries({"type": st.just("output_text")}, optional={"text": ANY})
+CONTENT = st.one_of(st.lists(OUTPUT_TEXT, max_size=2), ANY)
+MESSAGE = st.fixed_dictionaries({"type": st.just("message")}, optional={"content": CONTENT})
+RESPONSE = st.one_of(
+    ANY,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "id": ANY,
+            "status": st.sampled_from(["completed", "incomplete", None, 5]),
+            "output": st.one_of(st.lists(st.one_of(MESSAGE, ANY), max_size=2), ANY),
+        },  # fmt: skip
+    ),
+)
+RESPONSE_EVENT = st.one_of(
+    ANY,
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                [
+                    "response.created",
+                    "response.output_text.delta",
+                    "response.completed",
+                    "response.incomplete",
+                    "response.failed",
+                    "error",
+                ]
+            )
+        },  # fmt: skip
+        optional={"delta": ANY, "output_index": SMALL_INDEX, "response": RESPONSE},
+    ),
+)
+
+
 @st.composite
 def odd_streams(draw):
-    """A 200 stream: events of odd chunks (usually ending in [DONE]), or any odd body."""
+    """A 200 stream: events of odd chunks or response events (usually ending in [DONE]), or any odd body."""
     if draw(st.integers(0, 4)) == 0:
         return draw(odd_bodies())
-    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in draw(st.lists(CHUNK, max_size=4))]
+    pieces = draw(st.lists(st.one_of(CHUNK, RESPONSE_EVENT), max_size=4))
+    events = [f"data: {json.dumps(piece)}\n\n" for piece in pieces]
     if draw(st.integers(0, 3)):
         events.append("data: [DONE]\n\n")
     return "".join(events)
