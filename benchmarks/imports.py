@@ -29,6 +29,8 @@ TARGETS = {
     "ours: trigger": "airflow_provider_openai_adv.triggers.job",
     # What a DAG file does: the package resolves the class lazily, so name one.
     "ours: operators": "airflow_provider_openai_adv.operators:OpenAICreateChatCompletionOperator",
+    # The response operator brings the wait engine with it (background responses).
+    "ours: response operator": "airflow_provider_openai_adv.operators:OpenAICreateResponseOperator",
     "official provider: operators": "airflow.providers.openai.operators.openai",
 }
 CHILD = """\
@@ -83,7 +85,8 @@ def run(args: Any) -> dict[str, Any]:
         if ours in medians:
             sdk_ours = ratio(medians.get("openai SDK"), medians[ours])
             rows.append(row(f"openai SDK / {ours}", sdk_ours, "x", "> 1: ours is cheaper"))
-    if "official provider: operators" in medians and "ours: operators" in medians:
-        official = ratio(medians["official provider: operators"], medians["ours: operators"])
-        rows.append(row("official provider / ours (operators)", official, "x", "> 1: ours is cheaper"))
+    for ours in ("ours: operators", "ours: response operator"):
+        if "official provider: operators" in medians and ours in medians:
+            official = ratio(medians["official provider: operators"], medians[ours])
+            rows.append(row(f"official provider / {ours}", official, "x", "> 1: ours is cheaper"))
     return {"repeats": repeats, "median_ms": medians, "runs": runs, "skipped": skipped, "rows": rows}
