@@ -351,4 +351,6 @@ def test_the_last_rate_limit_is_exposed(openai_emulator):
     openai_emulator.set_rate_limit(rpm=100)
     hook = OpenAIAdvHook()
     hook.get_models()
-    assert hook.last_rate_limit.remaining_requests == 99
+    counted = [entry for entry in openai_emulator.requests if entry.path.startswith("/v1/")]
+    assert [entry.path for entry in counted][-1] == "/v1/models"
+    assert hook.last_rate_limit.remaining_requests == 100 - len(counted)  # a stray late request counts too

@@ -156,13 +156,13 @@ class Transcript:
         return [
             {
                 "type": "transcript.text.segment",
-                "id": f"seg_{index:03d}",
+                "id": f"seg_{index + 1:03d}",
                 "start": round(start, 3),
                 "end": round(end, 3),
                 "text": text,
                 "speaker": speakers[index % len(speakers)],
             }
-            for index, (start, end, text) in enumerate(self.cues(), 1)
+            for index, (start, end, text) in enumerate(self.cues())
         ]
 
     def subtitles(self, vtt: bool) -> str:
