@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_openai_adv.bulk.rows import RowSource
+    from airflow_provider_openai_adv.bulk.rows import Row
     from airflow_provider_openai_adv.bulk.template import RequestTemplate
 
 CHECKPOINT_EVERY = 30.0  # seconds between uploads of the checkpoint to object storage...
@@ -195,8 +195,23 @@ def _remove_remote_folder(folder: Any) -> None:
         pass
 
 
-def fingerprint(rows: RowSource, template: RequestTemplate) -> str:
-    """What makes two runs the same job: the input, how it is read, the requests made of it."""
-    source = rows.source if isinstance(rows.source, (list, tuple)) else str(rows.source)
-    what = [*template.identity(), source, rows.input_format, list(rows.columns or []), rows.id_column]
+def fingerprint(rows_digest: str, template: RequestTemplate) -> str:
+    """What makes two runs the same job: the rows as read (``RowDigest``: their ids and
+    values, whatever file they came from, so a file changed at the same path is another
+    job) and the requests made of them."""
+    what = [*template.identity(), rows_digest]
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class RowDigest:
+    """A digest of rows as they are read: each row's ``custom_id`` and values, in order."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, row: Row) -> None:
+        self._hash.update(json.dumps([row.custom_id, row.values], sort_keys=True, default=str).encode())
+        self._hash.update(b"\n")
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_openai_adv.bulk.checkpoint import CHECKPOINT_EVERY, Checkpoint, fingerprint
+from airflow_provider_openai_adv.bulk.checkpoint import CHECKPOINT_EVERY, Checkpoint, RowDigest, fingerprint
 from airflow_provider_openai_adv.bulk.pacing import TOKENS, Pacer, Ticket
 from airflow_provider_openai_adv.bulk.results import ResultIndex, ResultWriter, Summary, results_in_order
 from airflow_provider_openai_adv.bulk.rows import Row, RowSource, UniqueIds
@@ -624,9 +624,9 @@ class BulkJob:
     def run(self) -> Summary:
         staging = Path(tempfile.mkdtemp(prefix="openai-adv-bulk-"))
         try:
-            total = self._count(staging)  # before the checkpoint: a refused input leaves nothing behind
+            total, digest = self._count(staging)  # before the checkpoint: a refused input leaves nothing behind
             self.checkpoint = checkpoint = Checkpoint(
-                self.output_path, fingerprint(self.rows, self.template), staging / "checkpoint",
+                self.output_path, fingerprint(digest, self.template), staging / "checkpoint",
                 every=self.checkpoint_every,
             )  # fmt: skip
             checkpoint.open()
@@ -660,17 +660,19 @@ class BulkJob:
         if self.checkpoint is not None:
             self.checkpoint.remove()
 
-    def _count(self, staging: Path) -> int:
-        """Every row read once before any request: ids unique, rows counted (for progress)."""
-        seen = UniqueIds(staging)
+    def _count(self, staging: Path) -> tuple[int, str]:
+        """Every row read once before any request: ids unique, rows counted (for progress),
+        and their digest (for the checkpoint's fingerprint)."""
+        seen, digest = UniqueIds(staging), RowDigest()
         total = 0
         try:
             for row in self.rows:
                 seen.add(row)
+                digest.add(row)
                 total += 1
         finally:
             seen.close()
-        return total
+        return total, digest.hexdigest()
 
     def _write(self, staging: Path) -> Summary:
         assert self.checkpoint is not None

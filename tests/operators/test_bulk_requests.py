@@ -242,3 +242,19 @@ def test_an_answer_that_does_not_fit_fails_its_row_naming_the_field(openai_emula
         run_task(bulk_task(tmp_path / "labelled.jsonl", text_format=Label, max_retries=0))
     failed = [record for record in records(tmp_path / "labelled.jsonl") if record["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["error"]["field"] == "category"
+
+
+def test_a_changed_input_file_at_the_same_path_does_not_reuse_the_checkpoint(openai_emulator, tmp_path):
+    tickets = tmp_path / "tickets.jsonl"
+    tickets.write_text("".join(json.dumps(ticket) + "\n" for ticket in TICKETS))
+    openai_emulator.add_fault(path="/v1/chat/completions", status=401, skip=5)
+    with pytest.raises(Exception, match="401"):
+        run_task(bulk_task(tmp_path / "labelled.jsonl", input=str(tickets), max_concurrency=1))
+    openai_emulator.clear_faults()
+    changed = [{**ticket, "text": f"reworded {ticket['text']}"} for ticket in TICKETS]
+    tickets.write_text("".join(json.dumps(ticket) + "\n" for ticket in changed))  # same path, new rows
+    run = run_task(bulk_task(tmp_path / "labelled.jsonl", input=str(tickets)))
+    assert run.value["resumed"] == 0 and run.value["requests"] == 20
+    assert all(
+        "reworded" in r["response"]["choices"][0]["message"]["content"] for r in records(tmp_path / "labelled.jsonl")
+    )
