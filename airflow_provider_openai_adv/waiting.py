@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from airflow_provider_openai_adv.jobs.kinds import JobKind
 
 DEFER_TIMEOUT_MARGIN = 60.0  # seconds Airflow's backstop leaves the trigger to report its own timeout
+DEFER_SETTLE = 15.0  # seconds a deferred wait polls nothing: see OpenAIJobTrigger's ``not_before``
 
 
 def default_deferrable() -> bool:
@@ -37,11 +38,14 @@ class JobWaiter:
 
     Needs ``hook``, ``conn_id``, ``poll_interval`` and ``transient_error_grace``, and
     Airflow's ``log``, ``defer`` and ``execution_timeout``. ``clock`` and ``sleep`` are
-    what the wait in the worker reads the time with and pauses with (tests replace them).
+    what the wait in the worker reads the time with and pauses with (tests replace them);
+    ``defer_settle`` is how long a deferred wait polls nothing, so that a job ending at once
+    does not fire its trigger inside Airflow's race window (the trigger's ``not_before``).
     """
 
     poll_interval: float
     transient_error_grace: float
+    defer_settle = DEFER_SETTLE
     clock = staticmethod(time.time)
     sleep = staticmethod(time.sleep)
 
@@ -85,6 +89,7 @@ class JobWaiter:
             deadline=deadline,
             transient_error_grace=self.transient_error_grace,
             last_event_id=last_event_id,
+            not_before=self.clock() + self.defer_settle,
         )
         backstop = None if deadline is None else timedelta(seconds=deadline - self.clock() + DEFER_TIMEOUT_MARGIN)
         self.defer(trigger=trigger, method_name="execute_complete", timeout=backstop)

@@ -33,6 +33,17 @@ def airflow_db() -> None:
     db.initdb()
 
 
+@pytest.fixture(autouse=True)
+def deferred_waits_start_at_once(monkeypatch):
+    """A deferred wait polls at once in tests (in a deployment it settles 15 s first, out of
+    Airflow's race window): triggers run inline here, and no scheduler races them.
+    ``tests/triggers/test_job.py`` and ``tests/operators/test_fine_tuning_waiting.py`` check
+    the settling itself."""
+    from airflow_provider_openai_adv.waiting import JobWaiter
+
+    monkeypatch.setattr(JobWaiter, "defer_settle", 0.0)
+
+
 class SleepRecorder:
     """Stands in for ``time.sleep`` in retry tests: records each wait, waits for none."""
 

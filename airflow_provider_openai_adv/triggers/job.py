@@ -17,6 +17,8 @@ spends its loop building a thousand clients nor opens a thousand sockets.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,6 +43,10 @@ class OpenAIJobTrigger(BaseTrigger):
     :param deadline: a UNIX time after which waiting stops with ``timeout``; ``None`` waits on.
     :param transient_error_grace: seconds of failing polls in a row ridden out.
     :param last_event_id: the last job event already reported, so none is logged twice.
+    :param not_before: a UNIX time before which nothing is polled, so nothing fires: Airflow
+        (3.2, 3.3) can fail a task whose trigger fires within seconds of its deferral, when
+        the scheduler reads the deferring process's exit after the trigger's event
+        (apache/airflow#66374, #67287, #72716).
     """
 
     def __init__(
@@ -52,6 +58,7 @@ class OpenAIJobTrigger(BaseTrigger):
         deadline: float | None = None,
         transient_error_grace: float = DEFAULT_GRACE,
         last_event_id: str | None = None,
+        not_before: float | None = None,
     ) -> None:
         super().__init__()
         self.kind = kind
@@ -61,6 +68,7 @@ class OpenAIJobTrigger(BaseTrigger):
         self.deadline = deadline
         self.transient_error_grace = transient_error_grace
         self.last_event_id = last_event_id
+        self.not_before = not_before
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -73,6 +81,7 @@ class OpenAIJobTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "transient_error_grace": self.transient_error_grace,
                 "last_event_id": self.last_event_id,
+                "not_before": self.not_before,
             },
         )
 
@@ -84,6 +93,7 @@ class OpenAIJobTrigger(BaseTrigger):
         try:
             from airflow_provider_openai_adv.client.aio import paced_start
 
+            await wait_until(self.not_before)
             await paced_start()  # a thousand started together go on a few dozen per turn of the loop
             kind = kind_named(self.kind)
             policy = WaitPolicy(self.poll_interval, self.deadline, self.transient_error_grace)
@@ -98,3 +108,9 @@ class OpenAIJobTrigger(BaseTrigger):
         finally:
             if hook is not None:
                 await hook.aclose()
+
+
+async def wait_until(moment: float | None) -> None:
+    """Sleep until the UNIX time ``moment``; not at all if it has passed."""
+    if moment is not None:
+        await asyncio.sleep(max(0.0, moment - time.time()))

@@ -108,6 +108,22 @@ def test_a_deferral_is_bounded_by_airflow_as_well(fast):
     assert deferred.value.trigger.deadline is not None
 
 
+def test_a_deferred_wait_settles_before_its_first_poll(fast, monkeypatch):
+    """Out of Airflow's race window: a trigger firing within seconds of the deferral can fail
+    the task (apache/airflow#67287), so the trigger polls nothing for DEFER_SETTLE seconds."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from airflow_provider_openai_adv.waiting import DEFER_SETTLE, JobWaiter
+    from tests.tasks import RecordingTaskInstance, _context
+
+    monkeypatch.setattr(JobWaiter, "defer_settle", DEFER_SETTLE)  # the deployment's, not the tests' 0
+    task = fine_tune(upload_training_data(OpenAIAdvHook()), deferrable=True)
+    task.clock = lambda: 1_800_000_000.0
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute(_context(RecordingTaskInstance("tune")))
+    assert deferred.value.trigger.not_before == 1_800_000_000.0 + DEFER_SETTLE == 1_800_000_015.0
+
+
 def test_an_outage_while_waiting_in_the_worker_is_ridden_out(openai_emulator):
     openai_emulator.set_fine_tune_timings(validating=30, queued=30, running=120)
     file_id = upload_training_data(OpenAIAdvHook())

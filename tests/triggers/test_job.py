@@ -39,7 +39,7 @@ def finished(openai_emulator):
 
 def test_it_serializes_to_primitives_and_back():
     trigger = OpenAIJobTrigger("fine_tune", "ftjob-1", conn_id="mine", poll_interval=5, deadline=1.5e9,
-                               transient_error_grace=30, last_event_id="ev-9")  # fmt: skip
+                               transient_error_grace=30, last_event_id="ev-9", not_before=1.6e9)  # fmt: skip
     classpath, kwargs = trigger.serialize()
     assert all(isinstance(value, (str, int, float, bool, type(None))) for value in kwargs.values())
     module, name = classpath.rsplit(".", 1)
@@ -338,3 +338,30 @@ def test_a_trigger_cancelled_mid_wait_lets_go_of_the_client_and_the_others_fire(
     others, clients_left = asyncio.run(main())
     assert [event.payload["outcome"] for event in others] == ["success"] * 4
     assert clients_left == {}
+
+
+def test_nothing_is_polled_before_not_before(finished, openai_emulator, monkeypatch):
+    from airflow_provider_openai_adv.triggers import job
+
+    waited = []
+
+    async def recorded(moment):
+        waited.append((moment, len(openai_emulator.requests)))
+
+    monkeypatch.setattr(job, "wait_until", recorded)
+    job_id = finished()["id"]
+    before = len(openai_emulator.requests)
+    (event,) = events_of(trigger_for(job_id, not_before=1_800_000_000.0))
+    assert waited == [(1_800_000_000.0, before)]  # it waited first, having polled nothing
+    assert event["outcome"] == "success"
+
+
+def test_waiting_until_a_past_moment_takes_no_time():
+    from airflow_provider_openai_adv.triggers.job import wait_until
+
+    async def main():
+        await asyncio.wait_for(wait_until(time.time() - 60), timeout=5)  # sleeping the past minute: TimeoutError
+        await asyncio.wait_for(wait_until(None), timeout=5)
+        return "returned"
+
+    assert asyncio.run(main()) == "returned"
