@@ -52,7 +52,9 @@ def sent(emulator, path="/v1/responses"):
 
 @pytest.fixture
 def background(openai_emulator):
-    openai_emulator.set_response_timings(queued=1, in_progress=2)
+    """Responses queued, then in progress, for a tenth of a second each: a wait sees them
+    run or finished, however fast the machine, and the test takes no longer than that."""
+    openai_emulator.set_response_timings(queued=0.1, in_progress=0.1)
     return openai_emulator
 
 
