@@ -266,6 +266,7 @@ class RateLimit:
     path: str = "*"
     window: float = 60.0
     enforce: bool = True
+    clock: Callable[[], float] = field(default=time.monotonic, init=False, repr=False)  # tests drive their own
     _slices: deque[list[float]] = field(default_factory=deque, init=False, repr=False)  # [start, requests, tokens]
     _used: list[int] = field(default_factory=lambda: [0, 0], init=False, repr=False)  # requests, tokens in the window
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -282,7 +283,7 @@ class RateLimit:
         """Why a request of ``tokens`` would go over a limit now (the longer wait if both), if it would."""
         if not self.enforce:
             return None
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self._expire(now)
             over = [
@@ -298,7 +299,7 @@ class RateLimit:
 
     def count(self, tokens: int) -> None:
         """Count one admitted request of ``tokens``."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self._expire(now)
             if self._slices and now - self._slices[-1][0] < self.window / SLICES:
@@ -311,7 +312,7 @@ class RateLimit:
 
     def standing(self) -> dict[str, tuple[int, int, float]]:
         """Per kind, the limit, what remains of it and the seconds until the window's oldest request leaves."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self._expire(now)
             reset = self._slices[0][0] + self.window - now if self._slices else 0.0

@@ -101,11 +101,12 @@ def test_a_deferral_is_bounded_by_airflow_as_well(fast):
 
     file_id = upload_training_data(OpenAIAdvHook())
     task = fine_tune(file_id, deferrable=True, wait_timeout=600)
+    task.clock = lambda: 1_800_000_000.0  # the time stands still: the bound is exact
     ti = RecordingTaskInstance("tune")
     with pytest.raises(TaskDeferred) as deferred:
         task.execute(_context(ti))
-    assert timedelta(seconds=600) < deferred.value.timeout <= timedelta(seconds=661)
-    assert deferred.value.trigger.deadline is not None
+    assert deferred.value.timeout == timedelta(seconds=600 + 60)  # the wait's own timeout, and a margin to report it
+    assert deferred.value.trigger.deadline == 1_800_000_000.0 + 600
 
 
 def test_a_deferred_wait_settles_before_its_first_poll(fast, monkeypatch):

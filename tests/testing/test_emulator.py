@@ -283,7 +283,20 @@ def test_every_answer_reports_the_accounts_default_limits_and_what_it_used(opena
     assert second.headers["x-ratelimit-remaining-requests"] == "29998"
     cost = len(body) // 4 + 100  # the body's size / 4 and the output it asks for
     assert int(chat.headers["x-ratelimit-remaining-tokens"]) == 150_000_000 - 2 - cost
-    assert 59 < parse_duration(reported["x-ratelimit-reset-requests"]) <= 60  # when the first request leaves the window
+    assert 0 < parse_duration(reported["x-ratelimit-reset-requests"]) <= 60  # when the first request leaves the window
+
+
+def test_the_reset_is_when_the_windows_oldest_request_leaves_it():
+    now = [1_000.0]
+    limit = faults.RateLimit(rpm=10, tpm=1_000)
+    limit.clock = lambda: now[0]
+    limit.count(100)
+    now[0] += 0.5
+    limit.count(50)
+    now[0] += 2.0
+    assert limit.standing() == {"requests": (10, 8, 57.5), "tokens": (1_000, 850, 57.5)}
+    now[0] += 57.5  # the first request has left; the second remains
+    assert limit.standing() == {"requests": (10, 9, 0.5), "tokens": (1_000, 950, 0.5)}
 
 
 def test_the_default_account_limits_are_reported_but_refuse_nothing(openai_emulator, http, monkeypatch):
